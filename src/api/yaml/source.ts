@@ -1,0 +1,128 @@
+// Reads YAML or JSON text into plain JS values while remembering where every value
+// came from, so that schema errors found later can name "file:line" and not just a path.
+import YAML, { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node } from 'yaml';
+
+export interface SourceSpan {
+  file?: string;
+  line: number;
+  column: number;
+}
+
+/** Source positions of the values inside containers produced by `parseYamlDocuments`. */
+export class PositionIndex {
+  private readonly byContainer = new WeakMap<object, Map<string | number, SourceSpan>>();
+
+  record(container: object, key: string | number, span: SourceSpan): void {
+    let keys = this.byContainer.get(container);
+    if (!keys) this.byContainer.set(container, (keys = new Map()));
+    keys.set(key, span);
+  }
+
+  /** Where `container[key]` was written, if known. */
+  of(container: unknown, key: string | number): SourceSpan | undefined {
+    if (container === null || typeof container !== 'object') return undefined;
+    return this.byContainer.get(container)?.get(key);
+  }
+}
+
+export interface SourceDocument {
+  value: unknown;
+  /** Where the document starts (used for errors about the whole document). */
+  span: SourceSpan;
+}
+
+export class SourceSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly span: SourceSpan,
+  ) {
+    super(`${span.file ?? '<input>'}:${span.line}:${span.column}: ${message}`);
+  }
+}
+
+/**
+ * Parses YAML (JSON is a subset) into one value per document. Duplicate keys and
+ * syntax errors throw SourceSyntaxError with the position; merge keys (`<<`) work.
+ */
+export function parseYamlDocuments(text: string, positions: PositionIndex, file?: string): SourceDocument[] {
+  const lineCounter = new LineCounter();
+  const docs = YAML.parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
+  const spanAt = (offset: number | undefined): SourceSpan => {
+    const { line, col } = lineCounter.linePos(offset ?? 0);
+    return { file, line, column: col };
+  };
+  const list = Array.isArray(docs) ? docs : [docs];
+  const out: SourceDocument[] = [];
+  for (const doc of list) {
+    const err = doc.errors[0];
+    if (err) throw new SourceSyntaxError(err.message.split('\n')[0]!, spanAt(err.pos[0]));
+    if (doc.contents === null) continue; // an empty document between `---` markers
+    const anchors = new Map<string, unknown>();
+    const value = convertNode(doc.contents as Node, positions, spanAt, anchors);
+    out.push({ value, span: spanAt(doc.contents.range?.[0]) });
+  }
+  return out;
+}
+
+function convertNode(
+  node: Node | null,
+  positions: PositionIndex,
+  spanAt: (offset: number | undefined) => SourceSpan,
+  anchors: Map<string, unknown>,
+): unknown {
+  if (node === null) return null;
+  let value: unknown;
+  if (isAlias(node)) {
+    return anchors.get(node.source);
+  } else if (isScalar(node)) {
+    value = node.value;
+  } else if (isMap(node)) {
+    const obj: Record<string, unknown> = {};
+    for (const item of node.items) {
+      if (!isPair(item)) continue;
+      const keyNode = item.key as Node | null;
+      if (keyNode && isScalar(keyNode) && keyNode.value === '<<') {
+        mergeInto(obj, convertNode(item.value as Node, positions, spanAt, anchors), positions);
+        continue;
+      }
+      const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+      const valueNode = item.value as Node | null;
+      obj[key] = convertNode(valueNode, positions, spanAt, anchors);
+      positions.record(obj, key, spanAt((keyNode ?? valueNode)?.range?.[0]));
+    }
+    value = obj;
+  } else if (isSeq(node)) {
+    const arr: unknown[] = [];
+    node.items.forEach((item, i) => {
+      arr.push(convertNode(item as Node, positions, spanAt, anchors));
+      positions.record(arr, i, spanAt((item as Node | null)?.range?.[0]));
+    });
+    value = arr;
+  } else {
+    value = null;
+  }
+  if (node.anchor) anchors.set(node.anchor, value);
+  return value;
+}
+
+function mergeInto(target: Record<string, unknown>, source: unknown, positions: PositionIndex): void {
+  const sources = Array.isArray(source) ? source : [source];
+  for (const src of sources) {
+    if (!src || typeof src !== 'object') continue;
+    for (const [k, v] of Object.entries(src)) {
+      if (k in target) continue;
+      target[k] = v;
+      const span = positions.of(src, k);
+      if (span) positions.record(target, k, span);
+    }
+  }
+}
+
+/** Parses exactly one document; an empty text is an empty object. */
+export function parseYamlDocument(text: string, positions: PositionIndex, file?: string): SourceDocument {
+  const docs = parseYamlDocuments(text, positions, file);
+  if (docs.length > 1) {
+    throw new SourceSyntaxError('expected one YAML document, found ' + docs.length, docs[1]!.span);
+  }
+  return docs[0] ?? { value: {}, span: { file, line: 1, column: 1 } };
+}

@@ -1,0 +1,90 @@
+// A RouteConfiguration compiled for lookups: virtual host by :authority with Envoy's
+// precedence (exact, then longest `*.suffix`, then longest `prefix*`, then `*`), then
+// the first route of that host whose match succeeds.
+import type { envoy } from '../../../api/envoy-types.generated.js';
+import { ConfigError } from '../../../api/json/issues.js';
+import { spanOf } from '../../../api/json/spans.js';
+import type { AnyMessage } from '../../../api/json/wkt.js';
+import type { HeaderMap } from '../header_map.js';
+import { HeaderMutations } from './header_mutations.js';
+import type { Route, RouteBuildContext } from './route_entry.js';
+import { VirtualHost } from './virtual_host.js';
+
+export class RouteTable {
+  readonly name: string;
+  readonly virtualHosts: VirtualHost[];
+  readonly requestHeaders: HeaderMutations;
+  readonly responseHeaders: HeaderMutations;
+  readonly internalOnlyHeaders: string[];
+  readonly ignorePortInHostMatching: boolean;
+  readonly mostSpecificHeaderMutationsWins: boolean;
+  private readonly exact = new Map<string, VirtualHost>();
+  private readonly suffixes: Array<[string, VirtualHost]> = [];
+  private readonly prefixes: Array<[string, VirtualHost]> = [];
+  private defaultHost?: VirtualHost;
+  private readonly perFilter: Record<string, AnyMessage>;
+
+  constructor(
+    readonly config: envoy.config.route.v3.RouteConfiguration,
+    readonly context: RouteBuildContext,
+    readonly path = 'route_config',
+  ) {
+    this.name = config.name ?? '';
+    this.requestHeaders = HeaderMutations.compile(config.request_headers_to_add, config.request_headers_to_remove, path, 'request_headers_to_add');
+    this.responseHeaders = HeaderMutations.compile(config.response_headers_to_add, config.response_headers_to_remove, path, 'response_headers_to_add');
+    this.internalOnlyHeaders = (config.internal_only_headers ?? []).map((h) => h.toLowerCase());
+    this.ignorePortInHostMatching = config.ignore_port_in_host_matching === true;
+    this.mostSpecificHeaderMutationsWins = config.most_specific_header_mutations_wins === true;
+    this.perFilter = config.typed_per_filter_config ?? {};
+    this.virtualHosts = (config.virtual_hosts ?? []).map((vh, i) => new VirtualHost(vh, this, `${path}.virtual_hosts[${i}]`, context));
+    const seen = new Map<string, string>();
+    this.virtualHosts.forEach((vh, i) => {
+      for (const domain of vh.domains) {
+        const where = `${path}.virtual_hosts[${i}].domains`;
+        const previous = seen.get(domain);
+        if (previous !== undefined) {
+          throw ConfigError.single(where, `domain "${domain}" appears in both virtual host "${previous}" and "${vh.name}"; domains must be unique within a route configuration`, spanOf(vh.config));
+        }
+        seen.set(domain, vh.name);
+        if (domain === '*') this.defaultHost = vh;
+        else if (domain.startsWith('*')) this.suffixes.push([domain.slice(1), vh]);
+        else if (domain.endsWith('*')) this.prefixes.push([domain.slice(0, -1), vh]);
+        else if (domain.includes('*')) throw ConfigError.single(where, `domain "${domain}": a wildcard must be at the start or end`, spanOf(vh.config));
+        else this.exact.set(domain, vh);
+      }
+    });
+    // Longer wildcards are more specific and win.
+    this.suffixes.sort((a, b) => b[0].length - a[0].length);
+    this.prefixes.sort((a, b) => b[0].length - a[0].length);
+  }
+
+  perFilterConfig(filterName: string): AnyMessage | undefined {
+    return this.perFilter[filterName];
+  }
+
+  findVirtualHost(authority: string): VirtualHost | undefined {
+    let host = authority.toLowerCase();
+    if (this.ignorePortInHostMatching) host = stripPort(host);
+    const exact = this.exact.get(host);
+    if (exact) return exact;
+    for (const [suffix, vh] of this.suffixes) if (host.length > suffix.length && host.endsWith(suffix)) return vh;
+    for (const [prefix, vh] of this.prefixes) if (host.length > prefix.length && host.startsWith(prefix)) return vh;
+    return this.defaultHost;
+  }
+
+  /** The route for a request, or null (→ 404 NR). `random` drives runtime fractions. */
+  route(headers: HeaderMap, random = Math.floor(Math.random() * 1_000_000)): Route | null {
+    const vh = this.findVirtualHost(headers.get(':authority') ?? '');
+    if (!vh) return null;
+    return vh.findRoute(headers, this.context.runtime, random);
+  }
+}
+
+export function stripPort(host: string): string {
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    return end >= 0 ? host.slice(0, end + 1) : host;
+  }
+  const colon = host.lastIndexOf(':');
+  return colon >= 0 && host.indexOf(':') === colon ? host.slice(0, colon) : host;
+}

@@ -1,0 +1,55 @@
+// Envoy's runtime: layered key → value overrides (bootstrap static layers, then the
+// admin layer set through POST /runtime_modify). Routes read fractions and feature
+// flags from it; everything else uses the default given at the call site.
+import type { envoy } from '../../api/envoy-types.generated.js';
+
+export class Runtime {
+  private readonly staticValues = new Map<string, unknown>();
+  private readonly adminValues = new Map<string, unknown>();
+
+  static fromBootstrap(layered: envoy.config.bootstrap.v3.LayeredRuntime | undefined): Runtime {
+    const runtime = new Runtime();
+    for (const layer of layered?.layers ?? []) {
+      if (layer.static_layer) runtime.loadStatic(layer.static_layer as Record<string, unknown>);
+    }
+    return runtime;
+  }
+
+  private loadStatic(obj: Record<string, unknown>, prefix = ''): void {
+    for (const [k, v] of Object.entries(obj)) {
+      const key = prefix ? `${prefix}.${k}` : k;
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) this.loadStatic(v as Record<string, unknown>, key);
+      else this.staticValues.set(key, v);
+    }
+  }
+
+  get(key: string): unknown {
+    return this.adminValues.has(key) ? this.adminValues.get(key) : this.staticValues.get(key);
+  }
+
+  getNumber(key: string, fallback: number): number {
+    const v = this.get(key);
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    return Number.isFinite(n) ? n : fallback;
+  }
+
+  featureEnabled(key: string, fallback: boolean): boolean {
+    const v = this.get(key);
+    if (typeof v === 'boolean') return v;
+    if (v === 'true') return true;
+    if (v === 'false') return false;
+    return fallback;
+  }
+
+  setAdmin(key: string, value: string): void {
+    if (value === '') this.adminValues.delete(key);
+    else this.adminValues.set(key, value);
+  }
+
+  /** All entries (for admin /runtime), admin layer winning. */
+  entries(): Array<[string, unknown]> {
+    const merged = new Map(this.staticValues);
+    for (const [k, v] of this.adminValues) merged.set(k, v);
+    return [...merged.entries()].sort(([a], [b]) => a.localeCompare(b));
+  }
+}
