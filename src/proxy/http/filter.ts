@@ -67,6 +67,9 @@ export interface DecoderFilterCallbacks extends StreamFilterCallbacksBase {
   /** Ask the codec to stop / restart reading the request body. */
   pauseRequestBody(): void;
   resumeRequestBody(): void;
+  /** From an untrusted (external) client: x-envoy-* request headers were stripped. */
+  readonly edgeRequest: boolean;
+  readonly internalRequest: boolean;
 }
 
 export interface EncoderFilterCallbacks extends StreamFilterCallbacksBase {

@@ -36,6 +36,8 @@ export const RESPONSE_FLAGS = {
 
 export type ResponseFlag = keyof typeof RESPONSE_FLAGS;
 
+const FLAG_ORDER = Object.keys(RESPONSE_FLAGS) as ResponseFlag[];
+
 export interface UpstreamHostInfo {
   address: string;
   hostname: string;
@@ -47,6 +49,7 @@ export class StreamInfo {
   /** ms since start when the request was fully received / response first byte / done. */
   lastDownstreamRxByteReceived?: number;
   firstUpstreamTxByteSent?: number;
+  lastUpstreamTxByteSent?: number;
   firstUpstreamRxByteReceived?: number;
   lastUpstreamRxByteReceived?: number;
   firstDownstreamTxByteSent?: number;
@@ -54,6 +57,9 @@ export class StreamInfo {
   endTime?: number;
 
   protocol = 'HTTP/1.1';
+  upstreamProtocol?: string;
+  /** Set for requests the health-check filter answered (not_health_check_filter). */
+  healthCheck = false;
   responseCode?: number;
   responseCodeDetails?: string;
   connectionTerminationDetails?: string;
@@ -70,6 +76,8 @@ export class StreamInfo {
   upstreamBytesSent = 0;
   upstreamBytesReceived = 0;
   requestId?: string;
+  requestHeadersBytes = 0;
+  responseHeadersBytes = 0;
   /** Dynamic metadata written by filters, by filter name. */
   readonly dynamicMetadata: Record<string, Record<string, unknown>> = {};
   /** Filter state objects by key. */
@@ -97,10 +105,10 @@ export class StreamInfo {
     return this.flags;
   }
 
-  /** "UH,URX" style, or "-" when none (Envoy's %RESPONSE_FLAGS%). */
+  /** "UH,URX" style in Envoy's fixed flag order, or "-" when none (%RESPONSE_FLAGS%). */
   responseFlagsShort(): string {
     if (!this.flags.length) return '-';
-    return this.flags.map((f) => RESPONSE_FLAGS[f]).join(',');
+    return FLAG_ORDER.filter((f) => this.flags.includes(f)).map((f) => RESPONSE_FLAGS[f]).join(',');
   }
 
   durationMs(): number | undefined {

@@ -24,8 +24,9 @@ export function binBounds(bin: number): [number, number] {
   if (bin === ZERO_BIN) return [0, 0];
   const m = bin % 100;
   const e = Math.floor(bin / 100) - 200;
-  const width = 10 ** (e - 1);
-  return [m * width, (m + 1) * width];
+  // Dividing by a power of ten (rather than multiplying by 0.1) keeps 5.1 exactly 5.1.
+  const scale = (x: number) => (e - 1 >= 0 ? x * 10 ** (e - 1) : x / 10 ** (1 - e));
+  return [scale(m), scale(m + 1)];
 }
 
 export class HistogramData {

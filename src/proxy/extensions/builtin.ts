@@ -1,0 +1,5 @@
+// Importing this module registers every extension skein ships (filters, loggers,
+// transport sockets), each from its own folder.
+import '../network/http_connection_manager/config.js';
+import '../filters/router/config.js';
+import '../observability/access_log/index.js';

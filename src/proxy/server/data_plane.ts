@@ -1,0 +1,203 @@
+// What one worker runs: the listeners it accepts on and the clusters it forwards to.
+// The main process tells it what to run (clusters, membership, listeners); with
+// --concurrency 1 the data plane lives in the main process itself.
+import { ConfigError } from '../../api/json/issues.js';
+import { logger } from '../../common/logger.js';
+import '../extensions/builtin.js';
+import { ActiveListener } from '../listener/listener.js';
+import { ListenerGeneration, type ListenerProto } from '../listener/listener_config.js';
+import type { StatsStore } from '../stats/store.js';
+import type { Cluster } from '../upstream/cluster_info.js';
+import { ClusterManager } from '../upstream/cluster_manager.js';
+import type { HostDescription } from '../upstream/host.js';
+import type { LocalInfo, ServerFactoryContext } from './factory_context.js';
+import type { Runtime } from './runtime.js';
+
+const log = logger('config');
+
+export interface HostReport {
+  cluster: string;
+  address: string;
+  hostname: string;
+  weight: number;
+  priority: number;
+  zone?: string;
+  region?: string;
+  subZone?: string;
+  healthFlags: string[];
+  counters: Record<string, number>;
+  activeRequests: number;
+  activeConnections: number;
+}
+
+export interface ListenerReport {
+  name: string;
+  address: string;
+  port: number;
+  connections: number;
+}
+
+export interface DataPlaneOptions {
+  stats: StatsStore;
+  runtime: Runtime;
+  localInfo: LocalInfo;
+  /** false: build and validate everything but never bind sockets (--mode validate, shadow copy). */
+  bind: boolean;
+}
+
+export class DataPlane {
+  readonly clusterManager: ClusterManager;
+  readonly listeners = new Map<string, ActiveListener>();
+  private draining = false;
+  private readonly context: ServerFactoryContext;
+
+  constructor(private readonly options: DataPlaneOptions) {
+    this.clusterManager = new ClusterManager(options.stats);
+    this.context = { runtime: options.runtime, stats: options.stats, clusterManager: this.clusterManager, localInfo: options.localInfo };
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  addOrUpdateCluster(config: Cluster, path: string, hosts: HostDescription[] = []): void {
+    this.clusterManager.addOrUpdate(config, path, hosts);
+  }
+
+  removeCluster(name: string): void {
+    this.clusterManager.remove(name);
+  }
+
+  updateMembership(name: string, hosts: HostDescription[]): void {
+    this.clusterManager.updateHosts(name, hosts);
+  }
+
+  /** Builds (validates) a listener without binding it. Throws ConfigError. */
+  buildListener(config: ListenerProto, path: string): ListenerGeneration {
+    return new ListenerGeneration(config, path, this.context, () => this.draining);
+  }
+
+  /**
+   * Adds a listener or replaces one with the same name. Same address: the socket is
+   * kept and new connections get the new config; different address: bind anew and
+   * drain the old one.
+   */
+  async addOrUpdateListener(config: ListenerProto, path: string): Promise<ActiveListener> {
+    const generation = this.buildListener(config, path);
+    const name = config.name ?? '';
+    const existing = this.listeners.get(name);
+    const addressKey = JSON.stringify(config.address ?? {});
+    for (const [otherName, other] of this.listeners) {
+      if (otherName !== name && JSON.stringify(other.config.address ?? {}) === addressKey && config.address?.socket_address?.port_value) {
+        const s = config.address.socket_address;
+        throw ConfigError.single(`${path}.address`, `error adding listener '${name}': has duplicate address '${s.address}:${s.port_value}' as existing listener '${otherName}'`);
+      }
+    }
+    if (existing && JSON.stringify(existing.config.address ?? {}) === addressKey) {
+      existing.update(generation);
+      log.info(`listener '${name}' updated in place`);
+      return existing;
+    }
+    const listener = new ActiveListener(generation, this.options.stats, this.options.bind && config.bind_to_port?.value !== false);
+    await listener.bind();
+    this.listeners.set(name, listener);
+    if (existing) this.retireListener(existing, 0);
+    return listener;
+  }
+
+  removeListener(name: string, drainMs: number): boolean {
+    const listener = this.listeners.get(name);
+    if (!listener) return false;
+    this.listeners.delete(name);
+    this.retireListener(listener, drainMs);
+    return true;
+  }
+
+  private retireListener(listener: ActiveListener, drainMs: number): void {
+    listener.stopListening();
+    if (listener.connectionCount() === 0) return;
+    setTimeout(() => listener.closeConnections(), drainMs).unref();
+  }
+
+  /**
+   * admin /drain_listeners and shutdown: stop accepting and ask connections to close
+   * after their current response. `graceful` keeps the sockets open for drainMs.
+   */
+  drainListeners(options: { inboundOnly?: boolean; graceful?: boolean; drainMs: number }): void {
+    this.draining = true;
+    for (const listener of this.listeners.values()) {
+      if (options.inboundOnly && listener.config.traffic_direction !== 'INBOUND') continue;
+      listener.generation.startDraining();
+      if (!options.graceful) listener.stopListening();
+      else setTimeout(() => listener.stopListening(), options.drainMs).unref();
+    }
+  }
+
+  openConnections(): number {
+    let n = 0;
+    for (const l of this.listeners.values()) n += l.connectionCount();
+    return n;
+  }
+
+  listenerReports(): ListenerReport[] {
+    return [...this.listeners.values()].map((l) => ({
+      name: l.name,
+      address: l.boundAddress?.address ?? l.config.address?.socket_address?.address ?? '',
+      port: l.boundAddress?.port ?? l.config.address?.socket_address?.port_value ?? 0,
+      connections: l.connectionCount(),
+    }));
+  }
+
+  hostReports(): HostReport[] {
+    const out: HostReport[] = [];
+    for (const cluster of this.clusterManager.all()) {
+      for (const host of cluster.allHosts()) {
+        const loc = host.description.locality;
+        out.push({
+          cluster: cluster.name,
+          address: host.address,
+          hostname: host.hostname,
+          weight: host.weight,
+          priority: host.priority,
+          region: loc?.region,
+          zone: loc?.zone,
+          subZone: loc?.sub_zone,
+          healthFlags: [...host.healthFlags],
+          counters: { ...host.counters },
+          activeRequests: host.activeRequests,
+          activeConnections: host.activeConnections,
+        });
+      }
+    }
+    return out;
+  }
+
+  async shutdown(): Promise<void> {
+    for (const l of this.listeners.values()) {
+      l.stopListening();
+      l.closeConnections();
+    }
+    this.listeners.clear();
+    await this.clusterManager.shutdown();
+  }
+}
+
+/** Merges host reports of several workers (counters add up). */
+export function mergeHostReports(lists: HostReport[][]): HostReport[] {
+  const byKey = new Map<string, HostReport>();
+  for (const list of lists) {
+    for (const r of list) {
+      const key = `${r.cluster}\u0000${r.address}`;
+      const prev = byKey.get(key);
+      if (!prev) {
+        byKey.set(key, { ...r, counters: { ...r.counters } });
+        continue;
+      }
+      for (const [k, v] of Object.entries(r.counters)) prev.counters[k] = (prev.counters[k] ?? 0) + v;
+      prev.activeRequests += r.activeRequests;
+      prev.activeConnections += r.activeConnections;
+    }
+  }
+  return [...byKey.values()];
+}
+

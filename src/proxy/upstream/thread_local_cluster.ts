@@ -1,0 +1,121 @@
+// A cluster as one worker uses it: the current hosts by priority, a load balancer
+// built over them, and a connection pool per host. Membership updates replace the
+// host lists and balancers wholesale; hosts that stay keep their pools and counters.
+import { logger } from '../../common/logger.js';
+import type { ClusterInfo } from './cluster_info.js';
+import { Http1ConnectionPool } from './conn_pool/http1_pool.js';
+import type { ConnectionPool } from './conn_pool/types.js';
+import { Host, type HostDescription } from './host.js';
+import { createLoadBalancer } from './lb/index.js';
+import type { HostSet, LbContext, LoadBalancer } from './load_balancer.js';
+
+const log = logger('upstream');
+
+class PriorityHostSet implements HostSet {
+  readonly healthyHosts: Host[];
+  readonly degradedHosts: Host[];
+  constructor(readonly hosts: Host[]) {
+    this.healthyHosts = hosts.filter((h) => h.healthy() && !h.degraded());
+    this.degradedHosts = hosts.filter((h) => h.degraded());
+  }
+}
+
+/** Creates pools; replaced in issue 3 to add HTTP/2 and TLS transport sockets. */
+export type PoolFactory = (host: Host, cluster: ClusterInfo) => ConnectionPool;
+
+export const defaultPoolFactory: PoolFactory = (host, cluster) => new Http1ConnectionPool(host, cluster);
+
+export class ThreadLocalCluster {
+  private priorities: PriorityHostSet[] = [];
+  private balancers: LoadBalancer[] = [];
+  private readonly pools = new Map<string, ConnectionPool>();
+  private hostsByAddress = new Map<string, Host>();
+
+  constructor(
+    readonly info: ClusterInfo,
+    private readonly poolFactory: PoolFactory = defaultPoolFactory,
+  ) {}
+
+  get name(): string {
+    return this.info.name;
+  }
+
+  allHosts(): Host[] {
+    return this.priorities.flatMap((p) => p.hosts);
+  }
+
+  hostSets(): readonly HostSet[] {
+    return this.priorities;
+  }
+
+  /** Replaces membership. Existing hosts (same address) are kept with their state. */
+  updateHosts(descriptions: HostDescription[]): void {
+    const next = new Map<string, Host>();
+    const byPriority: Host[][] = [];
+    for (const d of descriptions) {
+      const fresh = new Host(d);
+      const existing = this.hostsByAddress.get(fresh.address);
+      // Keep the live object (active counts, pools) when only metadata changed.
+      const host = existing && existing.priority === d.priority && existing.weight === d.weight && existing.hostname === d.hostname ? existing : fresh;
+      if (host === existing && d.edsHealth !== existing.description.edsHealth) {
+        host.healthFlags.delete('failed_eds_health');
+        host.healthFlags.delete('degraded_eds_health');
+        for (const f of fresh.healthFlags) host.healthFlags.add(f);
+      }
+      next.set(host.address, host);
+      (byPriority[d.priority] ??= []).push(host);
+    }
+    for (const [address, host] of this.hostsByAddress) {
+      const replacement = next.get(address);
+      if (replacement !== host) {
+        const pool = this.pools.get(address);
+        if (pool) {
+          this.pools.delete(address);
+          pool.drain().catch((err) => log.debug(`draining pool of ${address}: ${(err as Error).message}`));
+        }
+      }
+    }
+    this.hostsByAddress = next;
+    this.priorities = Array.from(byPriority, (hosts) => new PriorityHostSet(hosts ?? []));
+    this.rebuildBalancers();
+  }
+
+  /** Call after health flags change (health checks, outlier detection). */
+  rebuildBalancers(): void {
+    this.priorities = this.priorities.map((p) => new PriorityHostSet(p.hosts));
+    this.balancers = this.priorities.map((set) => createLoadBalancer(set, this.info.config));
+  }
+
+  /**
+   * Picks a host: the first priority level with healthy hosts takes the traffic
+   * (Envoy's spill-over between levels arrives with locality-aware LB).
+   */
+  chooseHost(context?: LbContext): Host | null {
+    const sets = this.priorities;
+    for (let p = 0; p < sets.length; p++) {
+      if (sets[p]!.healthyHosts.length > 0) return this.balancers[p]!.chooseHost(context);
+    }
+    return this.balancers.length ? this.balancers[0]!.chooseHost(context) : null;
+  }
+
+  pool(host: Host): ConnectionPool {
+    let pool = this.pools.get(host.address);
+    if (!pool) {
+      pool = this.poolFactory(host, this.info);
+      this.pools.set(host.address, pool);
+    }
+    return pool;
+  }
+
+  async drain(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.allSettled(pools.map((p) => p.drain()));
+  }
+
+  async destroy(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.allSettled(pools.map((p) => p.destroy()));
+  }
+}
