@@ -60,7 +60,8 @@ export function planSources(hostSet: HostSet, cluster: Cluster): SourcePlan {
   const total = hostSet.hosts.length;
   const healthy = hostSet.healthyHosts;
   // A host listed as both healthy and degraded counts as healthy.
-  const degraded = hostSet.degradedHosts.filter((h) => !healthy.includes(h));
+  const healthySet = hostSet.degradedHosts.length > 0 ? new Set(healthy) : undefined;
+  const degraded = healthySet ? hostSet.degradedHosts.filter((h) => !healthySet.has(h)) : [];
   if (total === 0) return { panic: true, primary: [], degraded: [], primaryLoad: 100 };
   const health = Math.min(100, Math.floor((OVERPROVISIONING_FACTOR * healthy.length) / total));
   const degradation = Math.min(100, Math.floor((OVERPROVISIONING_FACTOR * degraded.length) / total));
@@ -109,8 +110,9 @@ export class SourceSelector<P> {
  * The hosts RING_HASH and MAGLEV build their table over. Like Envoy's thread-aware balancers
  * they use healthy hosts, or all hosts in panic mode; degraded hosts are not placed.
  */
-export function hashedHosts(hostSet: HostSet, cluster: Cluster): readonly Host[] {
-  return planSources(hostSet, cluster).panic ? hostSet.hosts : hostSet.healthyHosts;
+export function hashedHosts(hostSet: HostSet, cluster: Cluster): { hosts: readonly Host[]; panic: boolean } {
+  const panic = planSources(hostSet, cluster).panic;
+  return { hosts: panic ? hostSet.hosts : hostSet.healthyHosts, panic };
 }
 
 /** A balancer's single pick; `attempt` counts re-picks made for the retry host predicate. */

@@ -95,6 +95,8 @@ class LeastRequestPicker {
 
 export class LeastRequestLoadBalancer implements LoadBalancer {
   private readonly sources: SourceSelector<LeastRequestPicker>;
+  /** Panic mode: picks spread over all hosts (Envoy counts these picks as lb_healthy_panic). */
+  readonly inPanic: boolean;
 
   constructor(
     hostSet: HostSet,
@@ -103,6 +105,7 @@ export class LeastRequestLoadBalancer implements LoadBalancer {
   ) {
     const options = optionsOf(cluster);
     this.sources = new SourceSelector(planSources(hostSet, cluster), (hosts) => new LeastRequestPicker(hosts, random, options));
+    this.inPanic = this.sources.plan.panic;
   }
 
   chooseHost(context?: LbContext): Host | null {

@@ -90,6 +90,8 @@ export class MaglevTable {
 
 export class MaglevLoadBalancer implements LoadBalancer {
   readonly table: MaglevTable;
+  /** Panic mode: the table holds every host (Envoy counts these picks as lb_healthy_panic). */
+  readonly inPanic: boolean;
   /** The current pick's hash, shared by its retry attempts. */
   private hashHigh = 0;
   private hashLow = 0;
@@ -100,7 +102,9 @@ export class MaglevLoadBalancer implements LoadBalancer {
     private readonly random: RandomSource = Math.random,
   ) {
     const size = cluster.maglev_lb_config?.table_size?.value ?? DEFAULT_TABLE_SIZE;
-    this.table = new MaglevTable(hashedHosts(hostSet, cluster), size, useHostnameForHashing(cluster));
+    const { hosts, panic } = hashedHosts(hostSet, cluster);
+    this.inPanic = panic;
+    this.table = new MaglevTable(hosts, size, useHostnameForHashing(cluster));
   }
 
   chooseHost(context?: LbContext): Host | null {

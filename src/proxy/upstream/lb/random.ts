@@ -1,55 +1,25 @@
-// RANDOM: a uniform pick when weights are equal; when they differ, a pick proportional to
-// weight (binary search over cumulative weights built once). Envoy's RANDOM ignores weights;
-// honouring them is a deliberate difference, so a weighted endpoint set means the same thing
-// under every policy.
+// RANDOM: a uniform pick among the available hosts. Like Envoy's random balancer it
+// ignores endpoint weights (use ROUND_ROBIN or LEAST_REQUEST for weighted traffic).
 import type { Host } from '../host.js';
 import type { HostSet, LbContext, LoadBalancer, LoadBalancerFactory } from '../load_balancer.js';
-import {
-  chooseWithRetries,
-  planSources,
-  randomIndex,
-  SourceSelector,
-  validateCommonLbConfig,
-  weightOf,
-  weightsAreEqual,
-  type Cluster,
-  type RandomSource,
-} from './base.js';
+import { chooseWithRetries, planSources, randomIndex, SourceSelector, validateCommonLbConfig, type Cluster, type RandomSource } from './base.js';
 
-/** Random pick over one host list. */
+/** Uniform pick over one host list. */
 class RandomPicker {
-  /** cumulative[i] = sum of weights of hosts[0..i]; null when weights are equal. */
-  private readonly cumulative: Float64Array | null = null;
-
   constructor(
     private readonly hosts: readonly Host[],
     private readonly random: RandomSource,
-  ) {
-    if (!weightsAreEqual(hosts)) {
-      this.cumulative = new Float64Array(hosts.length);
-      let sum = 0;
-      hosts.forEach((h, i) => (this.cumulative![i] = sum += weightOf(h)));
-    }
-  }
+  ) {}
 
   pick(): Host {
-    const cumulative = this.cumulative;
-    if (cumulative === null) return this.hosts[randomIndex(this.random, this.hosts.length)]!;
-    const target = this.random() * cumulative[cumulative.length - 1]!;
-    // First host whose cumulative weight exceeds the target.
-    let lo = 0;
-    let hi = cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cumulative[mid]! > target) hi = mid;
-      else lo = mid + 1;
-    }
-    return this.hosts[lo]!;
+    return this.hosts[randomIndex(this.random, this.hosts.length)]!;
   }
 }
 
 export class RandomLoadBalancer implements LoadBalancer {
   private readonly sources: SourceSelector<RandomPicker>;
+  /** Panic mode: picks spread over all hosts (Envoy counts these picks as lb_healthy_panic). */
+  readonly inPanic: boolean;
 
   constructor(
     hostSet: HostSet,
@@ -57,6 +27,7 @@ export class RandomLoadBalancer implements LoadBalancer {
     private readonly random: RandomSource = Math.random,
   ) {
     this.sources = new SourceSelector(planSources(hostSet, cluster), (hosts) => new RandomPicker(hosts, random));
+    this.inPanic = this.sources.plan.panic;
   }
 
   chooseHost(context?: LbContext): Host | null {

@@ -69,11 +69,8 @@ export class Ring {
         owner[at] = i;
       }
     });
-    const order = sortOrder(high, low);
     this.size = size;
-    this.high = high.map((_, k) => high[order[k]!]!);
-    this.low = low.map((_, k) => low[order[k]!]!);
-    this.owner = owner.map((_, k) => owner[order[k]!]!);
+    [this.high, this.low, this.owner] = sortEntries([high, low, owner]);
   }
 
   /** Position of the first entry whose hash is >= hi:lo, wrapping to 0. */
@@ -102,29 +99,40 @@ export class Ring {
   }
 }
 
+/** Ring entries column by column: hash high words, hash low words, owning host index. */
+type Columns = [high: Uint32Array, low: Uint32Array, owner: Uint32Array];
+
 /**
- * Stable LSD radix sort (8 bits per pass) of the 64-bit keys high:low; returns the order of
- * entry indices. Equal hashes keep host order, so the ring is deterministic.
+ * Sorts ring entries by their 64-bit hash with a stable LSD radix sort (8 bits per pass),
+ * moving the three columns together so every pass reads sequentially. Equal hashes keep
+ * host order, so the ring is deterministic.
  */
-function sortOrder(high: Uint32Array, low: Uint32Array): Uint32Array {
-  const n = high.length;
-  let order = new Uint32Array(n).map((_, i) => i);
-  let next = new Uint32Array(n);
+function sortEntries(entries: Columns): Columns {
+  const n = entries[0].length;
+  let [high, low, owner] = entries;
+  let [nextHigh, nextLow, nextOwner]: Columns = [new Uint32Array(n), new Uint32Array(n), new Uint32Array(n)];
   const counts = new Uint32Array(257);
   for (let pass = 0; pass < 8; pass++) {
-    const words = pass < 4 ? low : high;
     const shift = (pass & 3) * 8;
+    const words = pass < 4 ? low : high;
     counts.fill(0);
-    for (let i = 0; i < n; i++) counts[((words[order[i]!]! >>> shift) & 0xff) + 1]!++;
+    for (let i = 0; i < n; i++) counts[((words[i]! >>> shift) & 0xff) + 1]!++;
     for (let d = 1; d <= 256; d++) counts[d]! += counts[d - 1]!;
-    for (let i = 0; i < n; i++) next[counts[(words[order[i]!]! >>> shift) & 0xff]!++] = order[i]!;
-    [order, next] = [next, order];
+    for (let i = 0; i < n; i++) {
+      const to = counts[(words[i]! >>> shift) & 0xff]!++;
+      nextHigh[to] = high[i]!;
+      nextLow[to] = low[i]!;
+      nextOwner[to] = owner[i]!;
+    }
+    [high, low, owner, nextHigh, nextLow, nextOwner] = [nextHigh, nextLow, nextOwner, high, low, owner];
   }
-  return order;
+  return [high, low, owner];
 }
 
 export class RingHashLoadBalancer implements LoadBalancer {
   readonly ring: Ring;
+  /** Panic mode: the ring holds every host (Envoy counts these picks as lb_healthy_panic). */
+  readonly inPanic: boolean;
   /** Ring position of the current pick's hash, shared by its retry attempts. */
   private position = 0;
 
@@ -134,8 +142,10 @@ export class RingHashLoadBalancer implements LoadBalancer {
     private readonly random: RandomSource = Math.random,
   ) {
     const config = cluster.ring_hash_lb_config;
+    const { hosts, panic } = hashedHosts(hostSet, cluster);
+    this.inPanic = panic;
     this.ring = new Ring(
-      hashedHosts(hostSet, cluster),
+      hosts,
       config?.minimum_ring_size?.value ?? DEFAULT_MIN_RING_SIZE,
       config?.maximum_ring_size?.value ?? DEFAULT_MAX_RING_SIZE,
       config?.hash_function ?? 'XX_HASH',

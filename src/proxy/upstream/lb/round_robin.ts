@@ -47,6 +47,8 @@ class RoundRobinPicker {
 
 export class RoundRobinLoadBalancer implements LoadBalancer {
   private readonly sources: SourceSelector<RoundRobinPicker>;
+  /** Panic mode: picks spread over all hosts (Envoy counts these picks as lb_healthy_panic). */
+  readonly inPanic: boolean;
 
   constructor(
     hostSet: HostSet,
@@ -54,6 +56,7 @@ export class RoundRobinLoadBalancer implements LoadBalancer {
     private readonly random: RandomSource = Math.random,
   ) {
     this.sources = new SourceSelector(planSources(hostSet, cluster), (hosts) => new RoundRobinPicker(hosts, random));
+    this.inPanic = this.sources.plan.panic;
   }
 
   chooseHost(context?: LbContext): Host | null {

@@ -47,8 +47,11 @@ for (const policy of POLICIES) {
     it('balances over all hosts in panic mode (below 50% healthy)', () => {
       const hosts = makeHosts(4);
       hosts.slice(1).forEach(markUnhealthy);
-      const counts = pickCounts(build(hosts), 2000, contexts());
+      const lb = build(hosts);
+      assert.equal((lb as unknown as { inPanic: boolean }).inPanic, true);
+      const counts = pickCounts(lb, 2000, contexts());
       for (const h of hosts) assert.ok((counts.get(h) ?? 0) > 0, `${h.address} never picked`);
+      assert.equal((build(makeHosts(4)) as unknown as { inPanic: boolean }).inPanic, false);
     });
 
     it('honours healthy_panic_threshold, and 0 disables panic mode', () => {

@@ -1,0 +1,162 @@
+// Process bookkeeping for the benchmark: every child is spawned here, in its own
+// process group (detached), so one kill of the group also takes nginx's workers
+// and anything a peer forks; and every group is killed when run.mjs exits for any
+// reason (normal end, exception, Ctrl-C, SIGTERM).
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import http from 'node:http';
+
+const live = new Map(); // pid -> { name, child }
+
+let haveTaskset;
+/** Prefix a command with `taskset -c CPUS` when pinning is asked for and available. */
+function pinned(cpus, cmd, args) {
+  if (cpus == null) return [cmd, args];
+  haveTaskset ??= spawnSync('taskset', ['-V']).status === 0;
+  // taskset execs the command, so the pid we get is the real process's pid.
+  return haveTaskset ? ['taskset', ['-c', String(cpus), cmd, ...args]] : [cmd, args];
+}
+
+/**
+ * Start a long-running process. stdout/stderr go to logFile (kept for post-mortems
+ * in bench/results/logs) so a noisy child cannot slow itself down on a pipe.
+ */
+export function startProcess(name, cmd, args, { cpus, env, cwd, logFile } = {}) {
+  const [c, a] = pinned(cpus, cmd, args);
+  const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
+  const child = spawn(c, a, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', out, out], detached: true });
+  if (typeof out === 'number') fs.closeSync(out);
+  const entry = { name, child, exited: new Promise((resolve) => child.once('exit', (code, sig) => resolve(sig ?? code))) };
+  live.set(child.pid, entry);
+  entry.exited.then(() => live.delete(child.pid));
+  child.once('error', (err) => console.error(`${name}: ${err.message}`));
+  return { name, pid: child.pid, exited: entry.exited, stop: () => stopProcess(child.pid) };
+}
+
+/** Run a command to completion, capturing stdout (used for wrk and the rate client). */
+export function runToEnd(cmd, args, { cpus, env } = {}) {
+  const [c, a] = pinned(cpus, cmd, args);
+  return new Promise((resolve, reject) => {
+    const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    live.set(child.pid, { name: cmd, child });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      live.delete(child.pid);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${cmd} exited ${code}: ${stderr.trim() || stdout.trim()}`));
+    });
+  });
+}
+
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** SIGTERM the group, give it 5 s to exit cleanly (skein writes its CPU profile then), then SIGKILL. */
+export async function stopProcess(pid) {
+  const entry = live.get(pid);
+  if (!entry) return;
+  killGroup(pid, 'SIGTERM');
+  const timer = new Promise((r) => setTimeout(r, 5000, 'timeout'));
+  if ((await Promise.race([entry.exited, timer])) === 'timeout') killGroup(pid, 'SIGKILL');
+  await entry.exited;
+}
+
+export function killAllSync() {
+  for (const pid of live.keys()) killGroup(pid, 'SIGKILL');
+  live.clear();
+}
+
+let hooked = false;
+/** Install exit/signal hooks once: nothing we started outlives run.mjs. */
+export function cleanupOnExit() {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', killAllSync);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      console.error(`\n${sig}: stopping everything the benchmark started`);
+      killAllSync();
+      process.exit(130);
+    });
+  }
+}
+
+/** A port the kernel says is free right now (bound then released). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function getStatus(port, path) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+/** Poll until GET http://127.0.0.1:port/path answers 200, or the process dies, or 20 s pass. */
+export async function waitHttpOk(proc, port, path = '/') {
+  let dead = false;
+  proc.exited.then(() => (dead = true));
+  const deadline = Date.now() + 20_000;
+  let last = 0;
+  while (Date.now() < deadline && !dead) {
+    last = await getStatus(port, path);
+    if (last === 200) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${proc.name} did not answer 200 on :${port}${path} (${dead ? 'process exited' : `last status ${last}`})`);
+}
+
+/** VmRSS of a process plus all its descendants, in MB (nginx/haproxy masters + workers). */
+export function treeRssMb(pid) {
+  const pids = [pid, ...descendants(pid)];
+  let kb = 0;
+  for (const p of pids) {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+function descendants(pid) {
+  const out = [];
+  let kids = [];
+  try {
+    kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return out;
+  }
+  for (const k of kids) out.push(k, ...descendants(k));
+  return out;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
