@@ -4,13 +4,13 @@
 // gets the same checks: unknown fields, wrong types, oneof conflicts and the
 // protoc-gen-validate rules, each reported with the field path and source line.
 import protobuf from 'protobufjs';
-import { findMessageType, TYPE_URL_PREFIX } from '../proto/root.js';
+import { findMessageType, TYPE_URL_PREFIX, typeNameOfUrl } from '../proto/root.js';
 import type { PositionIndex, SourceSpan } from '../yaml/source.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
 import { checkDuration, checkEnum, checkNumber, checkRepeated, checkString, fieldRules, oneofRequired, type Rules } from './pgv.js';
 import { closestMatch } from './suggest.js';
 import { parseDuration, parseTimestamp } from './wkt.js';
-import { recordSpan } from './spans.js';
+import { copyFieldSpans, fieldSpanOf, recordFieldSpan, recordSpan } from './spans.js';
 
 export interface JsonReadOptions {
   positions?: PositionIndex;
@@ -18,9 +18,17 @@ export interface JsonReadOptions {
   fallbackSpan?: SourceSpan;
   /** Path prefix shown in messages, e.g. "static_resources.clusters[0]". */
   pathPrefix?: string;
+  /**
+   * Check the schema only (types, unknown fields, oneof conflicts) and leave the
+   * protoc-gen-validate rules for later: Envoy validates a bootstrap after merging
+   * --config-yaml into it, so either part alone may be incomplete.
+   */
+  skipRules?: boolean;
+  /** Remember the source line of every field of the result (see spans.ts). */
+  keepFieldSpans?: boolean;
 }
 
-interface Location {
+export interface Location {
   path: string;
   container: unknown;
   key: string | number;
@@ -63,6 +71,7 @@ function fieldIndex(type: protobuf.Type): Map<string, protobuf.Field> {
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
@@ -75,18 +84,18 @@ export class ProtoJsonReader {
   readonly issues: ConfigIssue[] = [];
   readonly warnings: ConfigIssue[] = [];
 
-  constructor(private readonly options: JsonReadOptions = {}) {}
+  constructor(protected readonly options: JsonReadOptions = {}) {}
 
-  private spanOf(loc: Location): SourceSpan | undefined {
-    return this.options.positions?.of(loc.container, loc.key) ?? this.options.fallbackSpan;
+  protected spanOf(loc: Location): SourceSpan | undefined {
+    return this.options.positions?.of(loc.container, loc.key) ?? fieldSpanOf(loc.container, loc.key) ?? this.options.fallbackSpan;
   }
 
-  private fail(loc: Location, message: string): undefined {
+  protected fail(loc: Location, message: string): undefined {
     this.issues.push({ path: loc.path, message, span: this.spanOf(loc) });
     return undefined;
   }
 
-  private child(loc: Location, container: unknown, key: string | number, shown: string): Location {
+  protected child(loc: Location, container: unknown, key: string | number, shown: string): Location {
     const path = typeof key === 'number' ? `${loc.path}[${key}]` : loc.path ? `${loc.path}.${shown}` : shown;
     return { path, container, key };
   }
@@ -110,11 +119,11 @@ export class ProtoJsonReader {
       const field = index.get(key);
       const fieldLoc = this.child(loc, value, key, field?.name ?? key);
       if (!field) {
-        const hint = closestMatch(key, type.fieldsArray.map((f) => f.name));
-        this.fail(fieldLoc, `unknown field "${key}" in ${shortName(type)}${hint ? ` (did you mean "${hint}"?)` : ''}`);
+        this.fail(fieldLoc, unknownFieldMessage(type, key));
         continue;
       }
-      if (raw === null && field.type !== 'google.protobuf.Value') continue; // null means "unset" in proto3 JSON
+      // null means "unset" in proto3 JSON, except for google.protobuf.Value where it is NULL_VALUE.
+      if (raw === null && field.resolvedType?.fullName !== '.google.protobuf.Value') continue;
       if (field.name in out) {
         this.fail(fieldLoc, `field "${field.name}" is set twice (as "${field.name}" and "${jsonNameOf(field.name)}")`);
         continue;
@@ -131,21 +140,30 @@ export class ProtoJsonReader {
         this.warnings.push({ path: fieldLoc.path, message: `field "${field.name}" of ${shortName(type)} is deprecated`, span: this.spanOf(fieldLoc) });
       }
       const parsed = this.readField(field, raw, fieldLoc);
-      if (parsed !== undefined) out[field.name] = parsed;
-    }
-    this.checkAbsentFields(type, out, loc, value);
-    for (const oneof of type.oneofsArray) {
-      if (!oneofChosen.has(oneof.name) && oneofRequired(oneof)) {
-        this.fail(loc, `one of ${oneof.oneof.map((n) => `"${n}"`).join(', ')} is required in ${shortName(type)}`);
+      if (parsed !== undefined) {
+        out[field.name] = parsed;
+        if (this.options.keepFieldSpans) recordFieldSpan(out, field.name, this.spanOf(fieldLoc));
       }
+    }
+    if (!this.options.skipRules) {
+      this.checkAbsentFields(type, out, loc, value);
+      this.checkRequiredOneofs(type, new Set(oneofChosen.keys()), loc);
     }
     const span = this.spanOf(loc);
     if (span) recordSpan(out, span);
     return out;
   }
 
+  /** `chosen`: the names of the oneofs that have a member set. */
+  protected checkRequiredOneofs(type: protobuf.Type, chosen: Set<string>, loc: Location): void {
+    for (const oneof of type.oneofsArray) {
+      if (chosen.has(oneof.name) || !oneofRequired(oneof)) continue;
+      this.fail(loc, `one of ${oneof.oneof.map((n) => `"${n}"`).join(', ')} is required in ${shortName(type)}`);
+    }
+  }
+
   /** PGV checks proto3 scalars even when absent (absent == default), and `required` messages. */
-  private checkAbsentFields(type: protobuf.Type, out: Record<string, unknown>, loc: Location, input: unknown): void {
+  protected checkAbsentFields(type: protobuf.Type, out: Record<string, unknown>, loc: Location, input: unknown): void {
     for (const field of type.fieldsArray) {
       if (field.name in out || field.partOf) continue;
       const rules = fieldRules(field);
@@ -171,7 +189,8 @@ export class ProtoJsonReader {
       }
       if (field.type === 'string' && rules.string && !rules.string.ignore_empty) {
         const problem = checkString('', rules.string);
-        if (problem) this.fail(here, `field "${field.name}" is required in ${shortName(type)} (${problem})`);
+        if (problem === EMPTY_STRING_PROBLEM) this.fail(here, `field "${field.name}" is required in ${shortName(type)}`);
+        else if (problem) this.fail(here, `field "${field.name}" is required in ${shortName(type)} (${problem})`);
       } else if (rules[field.type] && !rules[field.type].ignore_empty && field.type !== 'bool') {
         const problem = checkNumber(0, rules[field.type]);
         if (problem) this.fail(here, `field "${field.name}" must be set in ${shortName(type)} (${problem})`);
@@ -180,13 +199,18 @@ export class ProtoJsonReader {
   }
 
   private readField(field: protobuf.Field, raw: unknown, loc: Location): unknown {
-    const rules = fieldRules(field);
+    const rules = this.options.skipRules ? null : fieldRules(field);
+    const keepSpans = this.options.keepFieldSpans === true;
     if (field.map) {
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.fail(loc, `expected a map (object), got ${describe(raw)}`);
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-        const value = this.readSingular(field, v, this.child(loc, raw, k, k), rules?.map?.values);
-        if (value !== undefined) out[k] = value;
+        const entryLoc = this.child(loc, raw, k, k);
+        const value = this.readSingular(field, v, entryLoc, rules?.map?.values);
+        if (value !== undefined) {
+          out[k] = value;
+          if (keepSpans) recordFieldSpan(out, k, this.spanOf(entryLoc));
+        }
       }
       const count = Object.keys(out).length;
       if (rules?.map?.min_pairs !== undefined && count < Number(rules.map.min_pairs)) this.fail(loc, `needs at least ${rules.map.min_pairs} entries`);
@@ -196,8 +220,12 @@ export class ProtoJsonReader {
       if (!Array.isArray(raw)) return this.fail(loc, `expected a list, got ${describe(raw)}`);
       const out: unknown[] = [];
       raw.forEach((item, i) => {
-        const value = this.readSingular(field, item, this.child(loc, raw, i, String(i)), rules?.repeated?.items);
-        if (value !== undefined) out.push(value);
+        const itemLoc = this.child(loc, raw, i, String(i));
+        const value = this.readSingular(field, item, itemLoc, rules?.repeated?.items);
+        if (value !== undefined) {
+          if (keepSpans) recordFieldSpan(out, out.length, this.spanOf(itemLoc));
+          out.push(value);
+        }
       });
       if (rules?.repeated) {
         const problem = checkRepeated(raw.length, rules.repeated);
@@ -218,10 +246,7 @@ export class ProtoJsonReader {
     }
     if (resolved instanceof protobuf.Enum) {
       const value = this.readEnum(resolved, raw, loc);
-      if (value !== undefined && rules?.enum) {
-        const problem = checkEnum(String(value), typeof value === 'number' ? value : resolved.values[value]!, rules.enum);
-        if (problem) this.fail(loc, problem);
-      }
+      if (value !== undefined && rules?.enum && !this.checkEnumRules(resolved, value, rules, loc)) return undefined;
       return value;
     }
     const value = this.readScalar(field.type, raw, loc);
@@ -229,7 +254,21 @@ export class ProtoJsonReader {
     return value;
   }
 
-  private checkScalarRules(kind: string, value: unknown, rules: Rules, loc: Location): void {
+  /** False when the value breaks the rules (the problem is recorded). */
+  protected checkEnumRules(type: protobuf.Enum, value: string | number, rules: Rules, loc: Location): boolean {
+    if (!rules.enum) return true;
+    if (rules.enum.defined_only && typeof value === 'number' && type.valuesById[value] === undefined) {
+      this.fail(loc, `${value} is not a defined value of ${shortName(type)} (${Object.keys(type.values).join(', ')})`);
+      return false;
+    }
+    const problem = checkEnum(String(value), typeof value === 'number' ? value : type.values[value]!, rules.enum);
+    if (problem) this.fail(loc, problem);
+    return !problem;
+  }
+
+  protected checkScalarRules(kind: string, value: unknown, rules: Rules, loc: Location): void {
+    // PGV's ignore_empty: the rules apply only when the value differs from the default.
+    if (rules[kind]?.ignore_empty && (value === '' || value === 0 || (Buffer.isBuffer(value) && value.length === 0))) return;
     let problem: string | null = null;
     if (kind === 'string' && rules.string) problem = checkString(value as string, rules.string);
     else if (kind === 'bytes' && rules.bytes) problem = checkString((value as Buffer).toString('latin1'), rules.bytes);
@@ -237,7 +276,7 @@ export class ProtoJsonReader {
     if (problem) this.fail(loc, problem);
   }
 
-  private checkMessageRules(type: protobuf.Type, value: unknown, rules: Rules, loc: Location): void {
+  protected checkMessageRules(type: protobuf.Type, value: unknown, rules: Rules, loc: Location): void {
     const wrapped = WRAPPER_KIND[type.fullName];
     if (wrapped) {
       const inner = (value as { value?: unknown }).value;
@@ -271,8 +310,8 @@ export class ProtoJsonReader {
   readScalar(kind: string, raw: unknown, loc: Location): unknown {
     if (kind === 'string') {
       if (typeof raw === 'string') return raw;
-      // YAML turns `name: 8080` into a number; accept its text for string fields.
-      if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
+      // YAML turns `name: 8080` into a number; accept its text, as written, for string fields.
+      if (typeof raw === 'number' || typeof raw === 'boolean') return this.options.positions?.textOf(loc.container, loc.key) ?? String(raw);
       return this.fail(loc, `expected a string, got ${describe(raw)}`);
     }
     if (kind === 'bool') {
@@ -319,7 +358,7 @@ export class ProtoJsonReader {
       case '.google.protobuf.Duration': {
         if (typeof raw === 'string') {
           const d = parseDuration(raw.trim());
-          return d ?? this.fail(loc, `expected a duration such as "5s" or "0.25s", got ${describe(raw)}`);
+          return d ?? this.fail(loc, durationProblem(raw));
         }
         if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
           const { seconds = 0, nanos = 0, ...rest } = raw as Record<string, unknown>;
@@ -328,7 +367,7 @@ export class ProtoJsonReader {
           }
           return { seconds: Number(seconds), nanos: Number(nanos) };
         }
-        return this.fail(loc, `expected a duration such as "5s", got ${describe(raw)}`);
+        return this.fail(loc, durationProblem(raw));
       }
       case '.google.protobuf.Timestamp': {
         const t = typeof raw === 'string' ? parseTimestamp(raw) : undefined;
@@ -363,11 +402,22 @@ export class ProtoJsonReader {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.fail(loc, `expected a typed object with "@type", got ${describe(raw)}`);
     const obj = raw as Record<string, unknown>;
     const url = obj['@type'];
-    if (typeof url !== 'string' || !url) return this.fail(loc, 'missing "@type" (the type URL of this config, e.g. type.googleapis.com/envoy....)');
-    const type = findMessageType(url);
     const typeLoc = this.child(loc, obj, '@type', '@type');
-    if (!type) return this.fail(typeLoc, `unknown type URL "${url}"`);
-    if (TYPED_STRUCTS.has(type.fullName)) return this.readTypedStruct({ ...obj, '@type': undefined }, loc);
+    if (url === undefined || url === null || url === '') {
+      return this.fail(loc, 'missing "@type" (the type URL of the config inside, e.g. "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager")');
+    }
+    if (typeof url !== 'string') return this.fail(typeLoc, `expected a type URL string, got ${describe(url)}`);
+    if (!url.includes('/')) {
+      return this.fail(typeLoc, `invalid type URL "${url}": type URLs have the form type.googleapis.com/${url}`);
+    }
+    const type = findMessageType(url);
+    if (!type) return this.fail(typeLoc, unknownTypeMessage(url));
+    if (TYPED_STRUCTS.has(type.fullName)) {
+      const { '@type': _t, ...struct } = obj;
+      const positions = this.options.positions;
+      if (positions) for (const k of Object.keys(struct)) { const s = positions.of(obj, k); if (s) positions.record(struct, k, s); }
+      return this.readTypedStruct(struct, loc);
+    }
     const { '@type': _drop, ...fields } = obj;
     if (type.fullName.startsWith('.google.protobuf.') && type.fullName !== '.google.protobuf.Empty') {
       const inner = this.readWellKnown(type, fields.value, this.child(loc, obj, 'value', 'value'));
@@ -380,22 +430,84 @@ export class ProtoJsonReader {
     const result = { '@type': url, ...(inner as Record<string, unknown>) };
     const span = this.spanOf(loc);
     if (span) recordSpan(result, span);
+    if (this.options.keepFieldSpans) copyFieldSpans(inner as object, result);
     return result;
   }
 
   /** TypedStruct carries a message as a Struct; Envoy converts it to the real type. */
   private readTypedStruct(raw: unknown, loc: Location): unknown {
-    const obj = (raw ?? {}) as Record<string, unknown>;
-    const url = obj.type_url ?? obj.typeUrl;
-    if (typeof url !== 'string') return this.fail(loc, 'TypedStruct needs "type_url"');
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.fail(loc, `expected a TypedStruct object, got ${describe(raw)}`);
+    const obj = raw as Record<string, unknown>;
+    let ok = true;
+    for (const key of Object.keys(obj)) {
+      if (!['type_url', 'typeUrl', 'value'].includes(key)) {
+        const hint = closestMatch(key, ['type_url', 'value']);
+        this.fail(this.child(loc, obj, key, key), `unknown field "${key}" in TypedStruct${hint ? ` (did you mean "${hint}"?)` : ''}`);
+        ok = false;
+      }
+    }
+    const urlKey = 'type_url' in obj ? 'type_url' : 'typeUrl';
+    const url = obj[urlKey];
+    if (typeof url !== 'string' || !url) return this.fail(loc, 'TypedStruct needs "type_url" (the type of the message in "value")');
     const type = findMessageType(url);
-    if (!type) return this.fail(this.child(loc, obj, 'type_url', 'type_url'), `unknown type URL "${url}"`);
+    if (!type) return this.fail(this.child(loc, obj, urlKey, 'type_url'), unknownTypeMessage(url));
     const inner = this.readMessage(type, obj.value ?? {}, this.child(loc, obj, 'value', 'value'));
-    return inner === undefined ? undefined : { '@type': url.includes('/') ? url : TYPE_URL_PREFIX + url, ...(inner as object) };
+    if (!ok) return undefined;
+    if (inner === undefined) return undefined;
+    const result = { '@type': url.includes('/') ? url : TYPE_URL_PREFIX + url, ...(inner as object) };
+    const span = this.spanOf(loc);
+    if (span) recordSpan(result, span);
+    if (this.options.keepFieldSpans) copyFieldSpans(inner as object, result);
+    return result;
   }
 }
 
 const NOT_WELL_KNOWN = Symbol('not a well-known type');
+
+function durationProblem(raw: unknown): string {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+  const hint = /^-?\d+(\.\d{1,9})?$/.test(text) ? ` (did you mean "${text}s"?)` : '';
+  return `expected a duration such as "5s" or "0.25s", got ${describe(raw)}${hint}`;
+}
+
+/** What checkString says about an empty string under `min_len: 1`, i.e. "required". */
+const EMPTY_STRING_PROBLEM = checkString('', { min_len: 1 });
+
+function unknownFieldMessage(type: protobuf.Type, key: string): string {
+  const snake = key.replace(/([A-Z])/g, '_$1').toLowerCase();
+  if (type.isReservedName(key) || type.isReservedName(snake)) {
+    return `field "${key}" was removed from ${shortName(type)} (it is reserved in Envoy's v3 API)`;
+  }
+  const hint = closestMatch(key, type.fieldsArray.map((f) => f.name));
+  return `unknown field "${key}" in ${shortName(type)}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+}
+
+let messageTypeNames: string[] | undefined;
+
+function allMessageTypeNames(root: protobuf.NamespaceBase): string[] {
+  const out: string[] = [];
+  const walk = (ns: protobuf.NamespaceBase) => {
+    for (const child of ns.nestedArray) {
+      if (child instanceof protobuf.Type) out.push(shortName(child));
+      if (child instanceof protobuf.Namespace || child instanceof protobuf.Type) walk(child);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** "unknown type URL", with the v3 name or a close spelling when there is one. */
+function unknownTypeMessage(url: string): string {
+  const name = typeNameOfUrl(url);
+  const base = `unknown type URL "${url}"`;
+  if (/\.v2(alpha|beta)?\d*\./.test(name) || name.startsWith('envoy.api.v2.') || name.startsWith('envoy.config.filter.')) {
+    return `${base}: Envoy's v2 API is not supported; use the v3 type`;
+  }
+  const anyType = findMessageType('google.protobuf.Any');
+  messageTypeNames ??= anyType ? allMessageTypeNames(anyType.root) : [];
+  const hint = closestMatch(name, messageTypeNames, 3);
+  return hint ? `${base} (did you mean "${TYPE_URL_PREFIX}${hint}"?)` : base;
+}
 
 /**
  * Reads `value` as the message `typeName` and throws ConfigError listing every

@@ -14,8 +14,11 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The candidate closest to `input` when it is plausibly a typo of it. */
-export function closestMatch(input: string, candidates: string[]): string | undefined {
+/**
+ * The candidate closest to `input` when it is plausibly a typo of it: at most
+ * `maxDistance` edits (default: a quarter of the input's length, at least 2).
+ */
+export function closestMatch(input: string, candidates: string[], maxDistance?: number): string | undefined {
   const normalized = input.replace(/([A-Z])/g, '_$1').toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -26,6 +29,18 @@ export function closestMatch(input: string, candidates: string[]): string | unde
       best = c;
     }
   }
-  const limit = Math.max(2, Math.floor(input.length / 4));
-  return bestDistance <= limit ? best : undefined;
+  const limit = maxDistance ?? Math.max(2, Math.floor(input.length / 4));
+  if (bestDistance <= limit) return best;
+  return maxDistance === undefined ? onlyCandidateWithAllWords(normalized, candidates) : undefined;
+}
+
+/** `http2_options` → `http2_protocol_options`: the one candidate holding every word of the input. */
+function onlyCandidateWithAllWords(input: string, candidates: string[]): string | undefined {
+  const words = input.split(/[_.]/).filter(Boolean);
+  if (words.length === 0) return undefined;
+  const matches = candidates.filter((c) => {
+    const theirs = new Set(c.toLowerCase().split(/[_.]/));
+    return words.every((w) => theirs.has(w));
+  });
+  return matches.length === 1 ? matches[0] : undefined;
 }

@@ -39,8 +39,14 @@ export class ProtoJsonWriter {
     this.redact = options.redact !== false;
   }
 
-  message(type: protobuf.Type, value: unknown): unknown {
-    const wkt = this.wellKnown(type, value);
+  /**
+   * `sensitive` is true inside a field marked (udpa.annotations.sensitive). Like
+   * Envoy's MessageUtil::redact, every string and bytes field below it becomes
+   * "[redacted]" and other scalars are dropped, so the shape of the config (which
+   * DataSource variant was used) stays visible but not its content.
+   */
+  message(type: protobuf.Type, value: unknown, sensitive = false): unknown {
+    const wkt = this.wellKnown(type, value, sensitive);
     if (wkt !== NOT_WKT) return wkt;
     if (value === null || typeof value !== 'object') return value;
     const src = value as Record<string, unknown>;
@@ -49,39 +55,29 @@ export class ProtoJsonWriter {
       const v = src[field.name];
       if (v === undefined) continue;
       const key = this.camel ? jsonNameOf(field.name) : field.name;
-      if (this.redact && isSensitive(field)) {
-        out[key] = this.redacted(field, v);
-        continue;
-      }
-      out[key] = this.field(field, v);
+      const printed = this.field(field, v, sensitive || (this.redact && isSensitive(field)));
+      if (printed !== undefined) out[key] = printed;
     }
     return out;
   }
 
-  private redacted(field: protobuf.Field, v: unknown): unknown {
-    if (field.type === 'string' || field.type === 'bytes') return field.type === 'bytes' ? Buffer.from(REDACTED).toString('base64') : REDACTED;
-    // Sensitive messages (a DataSource holding a key): keep which field was set, hide its content.
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v)) out[this.camel ? jsonNameOf(k) : k] = k === 'inline_bytes' ? Buffer.from(REDACTED).toString('base64') : REDACTED;
-      return out;
-    }
-    return REDACTED;
-  }
-
-  private field(field: protobuf.Field, v: unknown): unknown {
+  private field(field: protobuf.Field, v: unknown, sensitive: boolean): unknown {
     if (field.map) {
       const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v as Record<string, unknown>)) out[k] = this.single(field, item);
+      for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
+        const printed = this.single(field, item, sensitive);
+        if (printed !== undefined) out[k] = printed;
+      }
       return out;
     }
-    if (field.repeated) return (v as unknown[]).map((item) => this.single(field, item));
-    return this.single(field, v);
+    if (field.repeated) return (v as unknown[]).map((item) => this.single(field, item, sensitive)).filter((x) => x !== undefined);
+    return this.single(field, v, sensitive);
   }
 
-  private single(field: protobuf.Field, v: unknown): unknown {
+  private single(field: protobuf.Field, v: unknown, sensitive: boolean): unknown {
     const resolved = field.resolvedType;
-    if (resolved instanceof protobuf.Type) return this.message(resolved, v);
+    if (resolved instanceof protobuf.Type) return this.message(resolved, v, sensitive);
+    if (sensitive) return redactScalar(field.type);
     if (resolved instanceof protobuf.Enum) return typeof v === 'number' ? (resolved.valuesById[v] ?? v) : v;
     return this.scalar(field.type, v);
   }
@@ -93,13 +89,18 @@ export class ProtoJsonWriter {
     return v;
   }
 
-  private wellKnown(type: protobuf.Type, value: unknown): unknown {
+  private wellKnown(type: protobuf.Type, value: unknown, sensitive = false): unknown {
     const name = type.fullName;
     if (!name.startsWith('.google.protobuf.')) return NOT_WKT;
     if (WRAPPERS.has(name)) {
-      const inner = (value as { value?: unknown })?.value;
       const kind = type.fields.value!.type;
+      if (sensitive) return redactScalar(kind);
+      const inner = (value as { value?: unknown })?.value;
       return this.scalar(kind, inner ?? (kind === 'bool' ? false : kind === 'string' ? '' : 0));
+    }
+    if (sensitive && name !== '.google.protobuf.Any') {
+      if (name === '.google.protobuf.Struct' || name === '.google.protobuf.Value' || name === '.google.protobuf.ListValue') return redactJson(value);
+      return undefined; // Duration, Timestamp, FieldMask, Empty: no strings to show
     }
     switch (name) {
       case '.google.protobuf.Duration':
@@ -115,25 +116,39 @@ export class ProtoJsonWriter {
       case '.google.protobuf.FieldMask':
         return ((value as { paths?: string[] }).paths ?? []).map(jsonNameOf).join(',');
       case '.google.protobuf.Any':
-        return this.any(value as Record<string, unknown>);
+        return this.any(value as Record<string, unknown>, sensitive);
       default:
         return NOT_WKT;
     }
   }
 
-  any(value: Record<string, unknown>): unknown {
+  any(value: Record<string, unknown>, sensitive = false): unknown {
     const url = value['@type'] as string;
     const type = findMessageType(url);
-    if (!type) return value;
     const { '@type': _t, ...rest } = value;
+    if (!type) return sensitive ? { '@type': url, ...(redactJson(rest) as object) } : value;
     if (type.fullName.startsWith('.google.protobuf.') && type.fullName !== '.google.protobuf.Empty') {
-      return { '@type': url, value: this.wellKnown(type, rest.value) };
+      const inner = this.wellKnown(type, rest.value, sensitive);
+      return inner === undefined ? { '@type': url } : { '@type': url, value: inner };
     }
-    return { '@type': url, ...(this.message(type, rest) as object) };
+    return { '@type': url, ...(this.message(type, rest, sensitive) as object) };
   }
 }
 
 const NOT_WKT = Symbol('not a well-known type');
+
+function redactScalar(kind: string): unknown {
+  if (kind === 'string') return REDACTED;
+  if (kind === 'bytes') return Buffer.from(REDACTED).toString('base64');
+  return undefined;
+}
+
+/** Struct/Value content under a sensitive field: keep keys, hide every leaf. */
+function redactJson(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(redactJson);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactJson(x)]));
+  return v === null ? null : REDACTED;
+}
 
 /** Converts a message of `typeName` to proto3 JSON. */
 export function messageToJson(typeName: string, value: unknown, options?: JsonWriteOptions): unknown {

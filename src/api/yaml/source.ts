@@ -1,6 +1,6 @@
 // Reads YAML or JSON text into plain JS values while remembering where every value
 // came from, so that schema errors found later can name "file:line" and not just a path.
-import YAML, { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node } from 'yaml';
+import YAML, { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, type YAMLError } from 'yaml';
 
 export interface SourceSpan {
   file?: string;
@@ -11,6 +11,7 @@ export interface SourceSpan {
 /** Source positions of the values inside containers produced by `parseYamlDocuments`. */
 export class PositionIndex {
   private readonly byContainer = new WeakMap<object, Map<string | number, SourceSpan>>();
+  private readonly textByContainer = new WeakMap<object, Map<string | number, string>>();
 
   record(container: object, key: string | number, span: SourceSpan): void {
     let keys = this.byContainer.get(container);
@@ -23,6 +24,22 @@ export class PositionIndex {
     if (container === null || typeof container !== 'object') return undefined;
     return this.byContainer.get(container)?.get(key);
   }
+
+  /** Remembers the source text of a plain scalar that YAML read as a number or boolean. */
+  recordText(container: object, key: string | number, text: string): void {
+    let keys = this.textByContainer.get(container);
+    if (!keys) this.textByContainer.set(container, (keys = new Map()));
+    keys.set(key, text);
+  }
+
+  /**
+   * The text `container[key]` was written as, when YAML turned it into a number or
+   * boolean: a string field given `version: 1.10` must read "1.10", not "1.1".
+   */
+  textOf(container: unknown, key: string | number): string | undefined {
+    if (container === null || typeof container !== 'object') return undefined;
+    return this.textByContainer.get(container)?.get(key);
+  }
 }
 
 export interface SourceDocument {
@@ -33,10 +50,11 @@ export interface SourceDocument {
 
 export class SourceSyntaxError extends Error {
   constructor(
-    message: string,
+    /** What is wrong, without the position. */
+    readonly reason: string,
     readonly span: SourceSpan,
   ) {
-    super(`${span.file ?? '<input>'}:${span.line}:${span.column}: ${message}`);
+    super(`${span.file ?? '<input>'}:${span.line}:${span.column}: ${reason}`);
   }
 }
 
@@ -55,13 +73,26 @@ export function parseYamlDocuments(text: string, positions: PositionIndex, file?
   const out: SourceDocument[] = [];
   for (const doc of list) {
     const err = doc.errors[0];
-    if (err) throw new SourceSyntaxError(err.message.split('\n')[0]!, spanAt(err.pos[0]));
+    if (err) throw new SourceSyntaxError(syntaxMessage(err, text), spanAt(err.pos[0]));
     if (doc.contents === null) continue; // an empty document between `---` markers
     const anchors = new Map<string, unknown>();
     const value = convertNode(doc.contents as Node, positions, spanAt, anchors);
     out.push({ value, span: spanAt(doc.contents.range?.[0]) });
   }
   return out;
+}
+
+/** The first line of the parser's message, naming the key for duplicate keys. */
+function syntaxMessage(err: YAMLError, text: string): string {
+  const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (err.code !== 'DUPLICATE_KEY') return first;
+  const key = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^:,{}[\]\n]+)/.exec(text.slice(err.pos[0]))?.[1]?.trim();
+  return key ? `duplicate key ${key.startsWith('"') || key.startsWith("'") ? key : `"${key}"`} (YAML map keys must be unique)` : first;
+}
+
+/** `<<` is a merge key only when written plain; the yaml package reads it as a symbol. */
+function isMergeKey(key: Node | null): boolean {
+  return !!key && isScalar(key) && (typeof key.value === 'symbol' || (key.value === '<<' && key.type === 'PLAIN'));
 }
 
 function convertNode(
@@ -81,7 +112,7 @@ function convertNode(
     for (const item of node.items) {
       if (!isPair(item)) continue;
       const keyNode = item.key as Node | null;
-      if (keyNode && isScalar(keyNode) && keyNode.value === '<<') {
+      if (isMergeKey(keyNode)) {
         mergeInto(obj, convertNode(item.value as Node, positions, spanAt, anchors), positions);
         continue;
       }
@@ -89,6 +120,7 @@ function convertNode(
       const valueNode = item.value as Node | null;
       obj[key] = convertNode(valueNode, positions, spanAt, anchors);
       positions.record(obj, key, spanAt((keyNode ?? valueNode)?.range?.[0]));
+      recordScalarText(obj, key, valueNode, positions);
     }
     value = obj;
   } else if (isSeq(node)) {
@@ -96,6 +128,7 @@ function convertNode(
     node.items.forEach((item, i) => {
       arr.push(convertNode(item as Node, positions, spanAt, anchors));
       positions.record(arr, i, spanAt((item as Node | null)?.range?.[0]));
+      recordScalarText(arr, i, item as Node | null, positions);
     });
     value = arr;
   } else {
@@ -103,6 +136,12 @@ function convertNode(
   }
   if (node.anchor) anchors.set(node.anchor, value);
   return value;
+}
+
+function recordScalarText(container: object, key: string | number, node: Node | null, positions: PositionIndex): void {
+  if (node && isScalar(node) && node.type === 'PLAIN' && (typeof node.value === 'number' || typeof node.value === 'boolean') && node.source) {
+    positions.recordText(container, key, node.source);
+  }
 }
 
 function mergeInto(target: Record<string, unknown>, source: unknown, positions: PositionIndex): void {
@@ -114,6 +153,8 @@ function mergeInto(target: Record<string, unknown>, source: unknown, positions: 
       target[k] = v;
       const span = positions.of(src, k);
       if (span) positions.record(target, k, span);
+      const text = positions.textOf(src, k);
+      if (text !== undefined) positions.recordText(target, k, text);
     }
   }
 }

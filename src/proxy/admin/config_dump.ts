@@ -64,7 +64,8 @@ function buildDumps(server: Server, includeEds: boolean): Dump[] {
 
 /** Keeps only the dotted `paths` of a message (protobuf FieldMask semantics). */
 function applyMask(value: Record<string, unknown>, paths: string[][]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // A packed message (Any) keeps its type so it can still be printed.
+  const out: Record<string, unknown> = '@type' in value ? { '@type': value['@type'] } : {};
   for (const path of paths) {
     const [head, ...rest] = path;
     if (!head || !(head in value)) continue;

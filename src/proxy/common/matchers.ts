@@ -36,6 +36,7 @@ export function compileStringMatcher(m: envoy.type.matcher.v3.StringMatcher, pat
     return (v) => norm(v).includes(want);
   }
   if (m.safe_regex !== undefined) {
+    if (ignoreCase) throw ConfigError.single(`${path}.ignore_case`, 'ignore_case has no effect for safe_regex', spanOf(m));
     const re = compileRegexMatcher(m.safe_regex, `${path}.safe_regex`);
     return (v) => re.test(v);
   }

@@ -69,4 +69,6 @@ export function runWorker(): void {
   });
   // The primary going away (crash, SIGKILL) must not leave orphan workers.
   process.on('disconnect', () => process.exit(0));
+  // Messages sent before this listener existed would be lost: tell the primary we listen.
+  process.send?.({ id: 0, ready: true });
 }

@@ -34,6 +34,8 @@ export type WorkerRequest = WorkerCommand & { id: number };
 
 export interface WorkerReply {
   id: number;
+  /** First message of a worker: its IPC listener is in place. */
+  ready?: boolean;
   error?: { message: string; issues?: ConfigIssue[] };
   snapshot?: unknown;
   hosts?: HostReport[];

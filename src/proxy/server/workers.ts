@@ -94,14 +94,21 @@ export class ProcessWorkers implements Workers {
     // connections), instead of the primary accepting and passing every connection.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({ serialization: 'advanced', silent: false });
+    const ready: Array<Promise<void>> = [];
     for (let i = 0; i < count; i++) {
       const worker = cluster.fork({ SKEIN_PROXY_WORKER: '1', SKEIN_WORKER_ID: String(i) });
-      worker.on('message', (msg: WorkerReply) => pool.onReply(msg));
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          worker.on('message', (msg: WorkerReply) => (msg.ready ? resolve() : pool.onReply(msg)));
+          worker.once('exit', (code) => reject(new Error(`worker ${i} exited during start (code ${code})`)));
+        }),
+      );
       worker.on('exit', (code) => {
         if (!pool.stopping) log.critical(`worker ${i} exited unexpectedly (code ${code})`);
       });
       pool.workers.push(worker);
     }
+    await Promise.all(ready);
     await pool.broadcast({ op: 'init', init });
     return pool;
   }
@@ -119,7 +126,27 @@ export class ProcessWorkers implements Workers {
   private request(worker: Worker, body: WorkerCommand): Promise<WorkerReply> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      // A worker that died or hung must not hang admin requests or shutdown.
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`worker ${worker.id} did not answer "${body.op}" within 10s`));
+      }, 10_000);
+      timer.unref();
+      this.pending.set(id, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      if (!worker.isConnected()) {
+        this.pending.get(id)!.reject(new Error(`worker ${worker.id} is gone`));
+        this.pending.delete(id);
+        return;
+      }
       worker.send({ ...body, id } as WorkerRequest);
     });
   }

@@ -16,6 +16,8 @@ export interface LbContext {
 export interface LoadBalancer {
   /** The host for the next request, or null when none is available (→ 503 UH). */
   chooseHost(context?: LbContext): Host | null;
+  /** Too few healthy hosts: picks spread over all hosts (counted as lb_healthy_panic). */
+  readonly inPanic?: boolean;
 }
 
 /** The hosts a balancer is built over: one priority level, already split by health. */

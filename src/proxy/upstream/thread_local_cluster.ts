@@ -92,10 +92,16 @@ export class ThreadLocalCluster {
    */
   chooseHost(context?: LbContext): Host | null {
     const sets = this.priorities;
+    let lb = this.balancers[0];
     for (let p = 0; p < sets.length; p++) {
-      if (sets[p]!.healthyHosts.length > 0) return this.balancers[p]!.chooseHost(context);
+      if (sets[p]!.healthyHosts.length > 0) {
+        lb = this.balancers[p];
+        break;
+      }
     }
-    return this.balancers.length ? this.balancers[0]!.chooseHost(context) : null;
+    if (!lb) return null;
+    if (lb.inPanic) this.info.stats.lb_healthy_panic.inc();
+    return lb.chooseHost(context);
   }
 
   pool(host: Host): ConnectionPool {

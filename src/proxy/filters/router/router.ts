@@ -5,7 +5,9 @@
 import { logger } from '../../../common/logger.js';
 import { FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, type DecoderFilterCallbacks, type StreamDecoderFilter } from '../../http/filter.js';
 import { HeaderMap } from '../../http/header_map.js';
-import { redirectLocation, type ForwardAction, type Route, type WeightedClusterChoice } from '../../http/route/route_entry.js';
+import { newUri, pickWeightedCluster, type ForwardAction, type Route, type WeightedClusterChoice } from '../../http/route/route_entry.js';
+import type { CookieAttribute } from '../../http/route/hash_policy.js';
+import { hash64 } from '../../upstream/lb/hash.js';
 import type { ResponseFlag } from '../../http/stream_info.js';
 import type { FormatContext } from '../../observability/formatter/types.js';
 import { RESET_REASON_TEXT, type ResetReason } from '../../upstream/conn_pool/types.js';
@@ -31,6 +33,18 @@ const RESET_FLAGS: Record<ResetReason, ResponseFlag> = {
 
 /** Request bodies larger than this are not kept for retries (Envoy's default buffer limit). */
 const RETRY_BUFFER_LIMIT = 1024 * 1024;
+
+/** The IP of an "ip:port" / "[v6]:port" address. */
+function ipOf(address: string): string {
+  if (address.startsWith('[')) return address.slice(1, address.indexOf(']'));
+  const colon = address.lastIndexOf(':');
+  return colon >= 0 && address.indexOf(':') === colon ? address.slice(0, colon) : address;
+}
+
+function pathOnly(path: string): string {
+  const q = path.search(/[?#]/);
+  return q >= 0 ? path.slice(0, q) : path;
+}
 
 export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
   private cb!: DecoderFilterCallbacks;
@@ -75,15 +89,10 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
     }
     this.route = route;
     const action = route.action;
-    if (action.kind === 'direct') {
+    if (action.kind === 'direct' || action.kind === 'redirect') {
+      // Redirects and direct responses are both Envoy's "direct response entries".
       stats.rq_direct_response.inc();
-      this.sendDirect(action.status, action.body);
-      return FilterHeadersStatus.StopIteration;
-    }
-    if (action.kind === 'redirect') {
-      stats.rq_redirect.inc();
-      const location = redirectLocation(action.redirect, headers, route.matchPrefix);
-      cb.sendLocalReply(action.redirect.status, '', { details: 'direct_response', headers: [['location', location]], modifyHeaders: (h) => this.applyResponseMutations(h) });
+      this.sendDirect(route, headers);
       return FilterHeadersStatus.StopIteration;
     }
     if (action.kind === 'non_forwarding') {
@@ -92,7 +101,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
     }
     const forward = action.forward;
     this.forward = forward;
-    const clusterName = this.pickCluster(forward, headers);
+    const clusterName = this.pickCluster(route, forward, headers);
     const cluster = clusterName ? this.config.clusterManager.get(clusterName) : undefined;
     cb.streamInfo.upstreamCluster = clusterName;
     if (!cluster) {
@@ -104,18 +113,16 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
     this.cluster = cluster;
     const trusted = !cb.edgeRequest;
     this.timeouts = computeTimeouts(forward, headers, this.config);
-    if (forward.retryPolicy) this.retry = new RetryState(forward.retryPolicy, headers, trusted, cluster.info);
+    this.retry = new RetryState(forward.retryPolicy, headers, trusted, cluster.info);
     this.finalizeRequestHeaders(route, forward, headers);
     if (forward.hashPolicy) {
       this.hashKey = forward.hashPolicy.generateHash({
         headers,
-        remoteAddress: cb.streamInfo.downstreamRemoteAddress.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''),
-        addCookie: (name, value, path, ttl) => {
-          this.pendingCookies.push(`${name}="${value}"; Max-Age=${ttl}${path ? `; Path=${path}` : ''}; HttpOnly`);
-        },
+        remoteAddress: ipOf(cb.streamInfo.downstreamRemoteAddress),
+        addCookie: (name, path, ttl, attributes) => this.addDownstreamCookie(name, path, ttl, attributes),
       });
     }
-    if (!this.retry?.enabled) this.bodyChunks = undefined; // no retries: do not keep the body
+    if (!this.retry.enabled) this.bodyChunks = undefined; // no retries: do not keep the body
     this.requestEnded = endStream;
     if (endStream) this.onRequestComplete();
     this.startAttempt();
@@ -159,71 +166,76 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
 
   // ---- request side -------------------------------------------------------
 
-  private pickCluster(forward: ForwardAction, headers: HeaderMap): string | undefined {
+  /**
+   * The cluster for this request: the route's, the value of its cluster_header (first
+   * value), or a weighted pick. The weighted pick uses a single-valued numeric header
+   * (weighted_clusters.header_name) when present, and runtime weight overrides.
+   */
+  private pickCluster(route: Route, forward: ForwardAction, headers: HeaderMap): string | undefined {
     if (forward.clusterName !== undefined) return forward.clusterName;
     if (forward.clusterHeader !== undefined) return headers.get(forward.clusterHeader) || undefined;
-    const w = forward.weighted!;
-    let point: number;
-    const fromHeader = w.headerName ? Number(headers.get(w.headerName)) : NaN;
-    if (Number.isInteger(fromHeader) && fromHeader >= 0) point = fromHeader % w.total;
-    else point = Math.floor(Math.random() * w.total);
-    for (const c of w.clusters) {
-      if (point < c.weight) {
-        this.weighted = c;
-        return c.name;
-      }
-      point -= c.weight;
-    }
-    this.weighted = w.clusters[w.clusters.length - 1];
-    return this.weighted?.name;
+    const picked = pickWeightedCluster(forward.weighted!, headers, route.virtualHost.table.context.runtime);
+    if (!picked) return undefined;
+    this.weighted = picked.choice;
+    return picked.cluster;
   }
 
   private formatContext(): FormatContext {
     return { streamInfo: this.cb.streamInfo, connection: this.cb.connection, requestHeaders: this.headers };
   }
 
-  /** Route header mutations (most specific first unless configured otherwise), rewrites. */
+  /**
+   * Envoy's finalizeRequestHeaders: the weighted cluster's mutations and host rewrite
+   * first, then route → virtual host → route configuration (later levels win; reversed by
+   * most_specific_header_mutations_wins), then the route's host and path rewrites.
+   */
   private finalizeRequestHeaders(route: Route, forward: ForwardAction, headers: HeaderMap): void {
     const ctx = this.formatContext();
     const vh = route.virtualHost;
-    const levels = [this.weighted?.requestHeaders, route.requestHeaders, vh.requestHeaders, vh.table.requestHeaders];
+    const weighted = this.weighted;
+    if (weighted && !weighted.requestHeaders.isEmpty) weighted.requestHeaders.apply(headers, ctx);
+    if (weighted?.hostRewriteLiteral !== undefined) headers.set(':authority', weighted.hostRewriteLiteral);
+    const levels = [route.requestHeaders, vh.requestHeaders, vh.table.requestHeaders];
     if (vh.table.mostSpecificHeaderMutationsWins) levels.reverse();
-    for (const m of levels) if (m && !m.isEmpty) m.apply(headers, ctx);
-    const originalHost = headers.get(':authority');
-    let rewroteHost = false;
-    const literal = this.weighted?.hostRewriteLiteral ?? forward.hostRewriteLiteral;
-    if (literal !== undefined) {
-      headers.set(':authority', literal);
-      rewroteHost = true;
-    } else if (forward.hostRewriteHeader) {
-      const v = headers.get(forward.hostRewriteHeader);
-      if (v) {
-        headers.set(':authority', v);
-        rewroteHost = true;
-      }
-    } else if (forward.hostRewritePathRegex) {
-      const path = (headers.get(':path') ?? '').split('?')[0]!;
-      headers.set(':authority', path.replace(forward.hostRewritePathRegex.pattern, forward.hostRewritePathRegex.substitution));
-      rewroteHost = true;
-    }
-    if (rewroteHost && forward.appendXForwardedHost && originalHost) headers.appendCopy('x-forwarded-host', originalHost);
+    for (const m of levels) if (!m.isEmpty) m.apply(headers, ctx);
+    let host: string | undefined;
+    if (forward.hostRewriteLiteral !== undefined) host = forward.hostRewriteLiteral;
+    else if (forward.hostRewriteHeader) host = headers.get(forward.hostRewriteHeader);
+    else if (forward.hostRewritePathRegex) host = forward.hostRewritePathRegex(pathOnly(headers.get(':path') ?? ''));
+    if (host) this.updateAuthority(host);
     const path = headers.get(':path') ?? '/';
-    let newPath: string | undefined;
-    if (forward.prefixRewrite !== undefined && route.matchPrefix !== undefined) {
-      const matched = route.caseSensitive ? route.matchPrefix : path.slice(0, route.matchPrefix.length);
-      newPath = forward.prefixRewrite + path.slice(matched.length);
-    } else if (forward.regexRewrite) {
-      const q = path.indexOf('?');
-      const only = q >= 0 ? path.slice(0, q) : path;
-      newPath = only.replace(forward.regexRewrite.pattern, forward.regexRewrite.substitution) + (q >= 0 ? path.slice(q) : '');
-    }
-    if (newPath !== undefined && newPath !== path) {
+    const newPath = route.rewritePath(path);
+    if (newPath !== undefined) {
       if (!this.config.suppressEnvoyHeaders) headers.set('x-envoy-original-path', path);
       headers.set(':path', newPath);
     }
     if (!this.config.suppressEnvoyHeaders && this.timeouts.expectedMs > 0) {
       headers.set('x-envoy-expected-rq-timeout-ms', String(this.timeouts.expectedMs));
     }
+  }
+
+  /** Http::Utility::updateAuthority: a new :authority, remembering the old one in x-forwarded-host if asked. */
+  private updateAuthority(host: string): void {
+    const headers = this.headers;
+    const old = headers.get(':authority');
+    if (this.forward?.appendXForwardedHost && old) {
+      const xfh = headers.get('x-forwarded-host');
+      const last = xfh?.split(',').pop()?.trim();
+      if (last !== old) headers.appendCopy('x-forwarded-host', old);
+    }
+    headers.set(':authority', host);
+  }
+
+  /** A hash-policy cookie: its value is derived from the connection so concurrent streams agree. */
+  private addDownstreamCookie(name: string, path: string | undefined, ttl: number, attributes: CookieAttribute[]): string {
+    const conn = this.cb.connection;
+    const value = hash64(`${conn.remoteAddress}:${conn.remotePort}${conn.localAddress}:${conn.localPort}`).toString(16).padStart(16, '0');
+    let cookie = `${name}="${value}"`;
+    if (ttl > 0) cookie += `; Max-Age=${ttl}`;
+    if (path) cookie += `; Path=${path}`;
+    for (const a of attributes) cookie += a.value ? `; ${a.name}=${a.value}` : `; ${a.name}`;
+    this.pendingCookies.push(`${cookie}; HttpOnly`);
+    return value;
   }
 
   private onRequestComplete(): void {
@@ -245,7 +257,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
     const host = cluster.chooseHost(context);
     if (!host) {
       info.stats.upstream_cx_none_healthy.inc();
-      cb.sendLocalReply(503, 'no healthy upstream', { details: 'no_healthy_upstream', flag: 'NoHealthyUpstream' });
+      cb.sendLocalReply(503, 'no healthy upstream', { details: 'no_healthy_upstream', flag: 'NoHealthyUpstream', modifyHeaders: this.attemptCountHeader });
       return;
     }
     if (info.activeRequests >= info.limits.maxRequests) {
@@ -253,6 +265,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
       cb.sendLocalReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow', {
         details: 'upstream_reset_before_response_started{overflow}',
         flag: 'UpstreamOverflow',
+        modifyHeaders: this.attemptCountHeader,
       });
       return;
     }
@@ -261,7 +274,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
     cb.streamInfo.attemptCount = this.attemptCount;
     cb.streamInfo.upstreamHost = { address: host.address, hostname: host.hostname };
     const headers = this.headers;
-    if (this.forward!.autoHostRewrite && host.hostname) headers.set(':authority', host.hostname);
+    if (this.forward!.autoHostRewrite && host.hostname) this.updateAuthority(host.hostname);
     if (this.route!.virtualHost.includeRequestAttemptCount) headers.set('x-envoy-attempt-count', String(this.attemptCount));
     let body: Buffer | RequestBodyStream | null = null;
     if (this.requestEnded && this.attemptCount === 1 && this.bodyBytes === 0) body = null;
@@ -394,7 +407,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
   private sendTimeoutReply(): void {
     this.clearTimers();
     this.cluster!.info.chargeResponseCode(504, this.isInternal());
-    this.cb.sendLocalReply(504, 'upstream request timeout', { details: 'upstream_response_timeout', flag: 'UpstreamRequestTimeout' });
+    this.cb.sendLocalReply(504, 'upstream request timeout', { details: 'upstream_response_timeout', flag: 'UpstreamRequestTimeout', modifyHeaders: this.attemptCountHeader });
   }
 
   private sendResetReply(reason: ResetReason): void {
@@ -405,8 +418,13 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
       ? `upstream connect error or disconnect/reset before headers. retried and the latest reset reason: ${text}`
       : `upstream connect error or disconnect/reset before headers. reset reason: ${text}`;
     this.cluster!.info.chargeResponseCode(503, this.isInternal());
-    this.cb.sendLocalReply(503, body, { details: `upstream_reset_before_response_started{${reason}}`, flag: RESET_FLAGS[reason] });
+    this.cb.sendLocalReply(503, body, { details: `upstream_reset_before_response_started{${reason}}`, flag: RESET_FLAGS[reason], modifyHeaders: this.attemptCountHeader });
   }
+
+  /** Local replies after the router tried upstream carry x-envoy-attempt-count when asked. */
+  private readonly attemptCountHeader = (headers: HeaderMap): void => {
+    if (this.attemptCount > 0 && this.route?.virtualHost.includeAttemptCountInResponse) headers.set('x-envoy-attempt-count', String(this.attemptCount));
+  };
 
   private canReplayBody(): boolean {
     if (this.requestEnded) return this.bodyChunks !== undefined || this.bodyBytes === 0;
@@ -440,23 +458,37 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
     if (!route) return;
     const ctx: FormatContext = { ...this.formatContext(), responseHeaders: headers };
     const vh = route.virtualHost;
-    const levels = [this.weighted?.responseHeaders, route.responseHeaders, vh.responseHeaders, vh.table.responseHeaders];
+    if (this.weighted && !this.weighted.responseHeaders.isEmpty) this.weighted.responseHeaders.apply(headers, ctx);
+    const levels = [route.responseHeaders, vh.responseHeaders, vh.table.responseHeaders];
     if (vh.table.mostSpecificHeaderMutationsWins) levels.reverse();
-    for (const m of levels) if (m && !m.isEmpty) m.apply(headers, ctx);
+    for (const m of levels) if (!m.isEmpty) m.apply(headers, ctx);
   }
 
-  private sendDirect(status: number, body: string | undefined): void {
-    const headers = new HeaderMap();
-    headers.add(':status', String(status));
-    const bytes = body ? Buffer.from(body) : undefined;
-    if (bytes?.length) {
-      headers.add('content-length', String(bytes.length));
-      headers.add('content-type', 'text/plain');
-    } else headers.add('content-length', '0');
-    this.applyResponseMutations(headers);
-    const isHead = this.headers.get(':method') === 'HEAD';
-    this.cb.encodeHeaders(headers, !bytes?.length || isHead, 'direct_response');
-    if (bytes?.length && !isHead) this.cb.encodeData(bytes, true);
+  /**
+   * A redirect or direct_response, sent as a local reply: the redirect's path rewrite is
+   * applied to :path first, a Location goes on 3xx and 201 answers, then the route's
+   * response header mutations.
+   */
+  private sendDirect(route: Route, headers: HeaderMap): void {
+    const action = route.action;
+    const redirect = action.kind === 'redirect' ? action.redirect : undefined;
+    const path = headers.get(':path');
+    const rewritten = path !== undefined ? route.rewriteRedirectPath(path) : undefined;
+    if (rewritten !== undefined) {
+      if (!this.config.suppressEnvoyHeaders) headers.set('x-envoy-original-path', path!);
+      headers.set(':path', rewritten);
+    }
+    const status = redirect ? redirect.status : action.kind === 'direct' ? action.status : 404;
+    const body = action.kind === 'direct' ? (action.body ?? '') : '';
+    const withLocation = status === 201 || (status >= 300 && status < 400);
+    const location = withLocation && headers.has(':path') ? newUri(redirect, headers) : undefined;
+    this.cb.sendLocalReply(status, body, {
+      details: 'direct_response',
+      modifyHeaders: (h) => {
+        if (location) h.add('location', location);
+        this.applyResponseMutations(h);
+      },
+    });
   }
 
   private clearTimers(): void {

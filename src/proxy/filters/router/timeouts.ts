@@ -12,24 +12,34 @@ export interface Timeouts {
   expectedMs: number;
 }
 
-function headerMs(headers: HeaderMap, name: string): number | undefined {
-  const v = headers.get(name);
-  headers.remove(name);
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+/** A timeout header's value (absl::SimpleAtoi of a uint64), or undefined if it is not a number. */
+function parseMs(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^\s*\+?(\d+)\s*$/.exec(v);
+  return m ? Number(m[1]) : undefined;
 }
 
+/** Envoy's FilterUtility::finalTimeout. */
 export function computeTimeouts(forward: ForwardAction, headers: HeaderMap, config: RouterConfig): Timeouts {
   let globalMs = forward.timeoutMs;
-  let perTryMs = forward.retryPolicy?.perTryTimeoutMs ?? 0;
-  const fromHeader = headerMs(headers, 'x-envoy-upstream-rq-timeout-ms');
-  if (fromHeader !== undefined) globalMs = fromHeader;
-  const perTryHeader = headerMs(headers, 'x-envoy-upstream-rq-per-try-timeout-ms');
-  if (perTryHeader !== undefined) perTryMs = perTryHeader;
-  if (config.respectExpectedRqTimeout) {
-    const expected = headers.get('x-envoy-expected-rq-timeout-ms');
-    if (expected !== undefined && /^\d+$/.test(expected)) globalMs = Number(expected);
+  let perTryMs = forward.retryPolicy.perTryTimeoutMs;
+  const expected = config.respectExpectedRqTimeout ? headers.get('x-envoy-expected-rq-timeout-ms') : undefined;
+  if (expected !== undefined) {
+    // Set by an egress Envoy in front of us; x-envoy-upstream-rq-timeout-ms is left alone.
+    globalMs = parseMs(expected) ?? globalMs;
+  } else {
+    const fromHeader = headers.get('x-envoy-upstream-rq-timeout-ms');
+    if (fromHeader !== undefined) {
+      globalMs = parseMs(fromHeader) ?? globalMs;
+      headers.remove('x-envoy-upstream-rq-timeout-ms');
+    }
   }
-  // A per-try timeout longer than the whole budget is pointless; Envoy ignores it.
+  const perTryHeader = headers.get('x-envoy-upstream-rq-per-try-timeout-ms');
+  if (perTryHeader !== undefined) {
+    perTryMs = parseMs(perTryHeader) ?? perTryMs;
+    headers.remove('x-envoy-upstream-rq-per-try-timeout-ms');
+  }
+  // A per-try timeout as long as the whole budget is pointless; Envoy ignores it.
   if (globalMs > 0 && perTryMs >= globalMs) perTryMs = 0;
   const expectedMs = perTryMs > 0 ? perTryMs : globalMs;
   return { globalMs, perTryMs, expectedMs };

@@ -1,17 +1,28 @@
 // Route hash_policy → the 64-bit key RING_HASH and MAGLEV pick a host with. Policies
-// are combined the way Envoy does (rotate-left-1 then XOR); a `terminal` policy that
-// produced a hash stops the evaluation.
+// are combined the way Envoy does (rotate-left-1 then XOR); once a hash exists, a
+// `terminal` policy stops the evaluation.
 import type { envoy } from '../../../api/envoy-types.generated.js';
-import { durationMs } from '../../../api/json/wkt.js';
-import { compileRe2 } from '../../common/regex.js';
+import { ConfigError } from '../../../api/json/issues.js';
+import { spanOf } from '../../../api/json/spans.js';
+import { compileRe2Rewrite, type Re2Rewriter } from '../../common/regex.js';
 import { hash64 } from '../../upstream/lb/hash.js';
 import type { HeaderMap } from '../header_map.js';
+import { parseRawQuery } from './header_matcher.js';
+
+export interface CookieAttribute {
+  name: string;
+  value: string;
+}
 
 export interface HashInput {
   headers: HeaderMap;
+  /** The downstream peer's IP (no port). */
   remoteAddress: string;
-  /** Adds a Set-Cookie to the response (cookie policy with a ttl and no cookie yet). */
-  addCookie?(name: string, value: string, path: string | undefined, ttlSeconds: number): void;
+  /**
+   * The cookie policy has a ttl and the request has no such cookie: the router makes one
+   * (Set-Cookie on the response) and returns its value, which is then hashed.
+   */
+  addCookie?(name: string, path: string | undefined, ttlSeconds: number, attributes: CookieAttribute[]): string;
 }
 
 type Part = { terminal: boolean; compute(input: HashInput): bigint | undefined };
@@ -21,89 +32,92 @@ const MASK64 = (1n << 64n) - 1n;
 export class HashPolicy {
   private constructor(private readonly parts: Part[]) {}
 
-  static compile(list: envoy.config.route.v3.RouteAction.HashPolicy[] | undefined): HashPolicy | undefined {
+  static compile(list: envoy.config.route.v3.RouteAction.HashPolicy[] | undefined, path = 'hash_policy'): HashPolicy | undefined {
     if (!list?.length) return undefined;
-    return new HashPolicy(list.map(compilePart));
+    const parts = list.map((p, i) => compilePart(p, `${path}[${i}]`)).filter((p): p is Part => p !== undefined);
+    return new HashPolicy(parts);
   }
 
   generateHash(input: HashInput): bigint | undefined {
     let result: bigint | undefined;
     for (const part of this.parts) {
       const h = part.compute(input);
-      if (h === undefined) continue;
-      result = result === undefined ? h : (((result << 1n) | (result >> 63n)) & MASK64) ^ h;
-      if (part.terminal) break;
+      if (h !== undefined) result = result === undefined ? h : (((result << 1n) | (result >> 63n)) & MASK64) ^ h;
+      if (part.terminal && result !== undefined) break;
     }
     return result;
   }
 }
 
-function compilePart(p: envoy.config.route.v3.RouteAction.HashPolicy): Part {
+/** A policy Envoy would not create (source_ip: false) yields no part at all. */
+function compilePart(p: envoy.config.route.v3.RouteAction.HashPolicy, path: string): Part | undefined {
   const terminal = p.terminal === true;
   if (p.header) {
     const name = (p.header.header_name ?? '').toLowerCase();
-    const rewrite = p.header.regex_rewrite;
-    const re = rewrite?.pattern ? compileRe2(rewrite.pattern.regex ?? '', false) : undefined;
-    const sub = (rewrite?.substitution ?? '').replace(/\\(\d)/g, '$$$1');
+    let rewrite: Re2Rewriter | undefined;
+    const rr = p.header.regex_rewrite;
+    if (rr) {
+      try {
+        rewrite = compileRe2Rewrite(rr.pattern?.regex ?? '', rr.substitution ?? '');
+      } catch (err) {
+        throw ConfigError.single(`${path}.header.regex_rewrite`, `invalid regex rewrite: ${(err as Error).message}`, spanOf(rr));
+      }
+    }
     return {
       terminal,
       compute: ({ headers }) => {
-        const values = headers.getAll(name);
+        let values = headers.getAll(name);
         if (!values.length) return undefined;
-        // Several values hash in sorted order so header order does not move the key.
-        let key = values.length === 1 ? values[0]! : [...values].sort().join('');
-        if (re) key = key.replace(new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g'), sub);
-        return hash64(key);
+        if (rewrite) values = values.map(rewrite);
+        // Sorted, so the order the values arrive in does not move the key.
+        return hash64(values.length === 1 ? values[0]! : [...values].sort().join(''));
       },
     };
   }
   if (p.cookie) {
     const cookieName = p.cookie.name ?? '';
-    const ttl = p.cookie.ttl ? durationMs(p.cookie.ttl, 0) / 1000 : undefined;
-    const cookiePath = p.cookie.path;
+    const ttl = p.cookie.ttl ? Number(p.cookie.ttl.seconds ?? 0) : undefined;
+    const cookiePath = p.cookie.path || undefined;
+    const attributes = (p.cookie.attributes ?? []).map((a) => ({ name: a.name ?? '', value: a.value ?? '' }));
     return {
       terminal,
       compute: (input) => {
         const value = readCookie(input.headers, cookieName);
-        if (value !== undefined) return hash64(value);
+        if (value) return hash64(value);
         if (ttl === undefined || !input.addCookie) return undefined;
-        // Envoy derives a new cookie from the peer address so the same client keeps hashing alike.
-        const generated = hash64(`${input.remoteAddress}${cookiePath ?? ''}`).toString(16);
-        input.addCookie(cookieName, generated, cookiePath, ttl);
-        return hash64(generated);
+        return hash64(input.addCookie(cookieName, cookiePath, ttl, attributes));
       },
     };
   }
   if (p.connection_properties) {
-    const on = p.connection_properties.source_ip === true;
-    return { terminal, compute: ({ remoteAddress }) => (on && remoteAddress ? hash64(remoteAddress) : undefined) };
+    if (p.connection_properties.source_ip !== true) return undefined;
+    return { terminal, compute: ({ remoteAddress }) => (remoteAddress ? hash64(remoteAddress) : undefined) };
   }
   if (p.query_parameter) {
     const name = p.query_parameter.name ?? '';
     return {
       terminal,
       compute: ({ headers }) => {
-        const path = headers.get(':path') ?? '';
-        const q = path.indexOf('?');
-        if (q < 0) return undefined;
-        const v = new URLSearchParams(path.slice(q + 1)).get(name);
+        const v = parseRawQuery(headers.get(':path') ?? '').get(name);
         return v === null ? undefined : hash64(v);
       },
     };
   }
   if (p.filter_state) {
+    // skein keeps no hashable filter state objects yet: the policy never produces a key.
     return { terminal, compute: () => undefined };
   }
-  return { terminal, compute: () => undefined };
+  throw ConfigError.single(path, 'hash policy needs one of header, cookie, connection_properties, query_parameter, filter_state', spanOf(p));
 }
 
+/** Envoy's Utility::parseCookieValue: the first cookie named `name` ("" when absent). */
 export function readCookie(headers: HeaderMap, name: string): string | undefined {
   for (const line of headers.getAll('cookie')) {
     for (const pair of line.split(';')) {
       const eq = pair.indexOf('=');
       if (eq < 0) continue;
-      if (pair.slice(0, eq).trim() === name) {
-        let v = pair.slice(eq + 1).trim();
+      if (pair.slice(0, eq).trimStart() === name) {
+        let v = pair.slice(eq + 1);
         if (v.startsWith('"') && v.endsWith('"') && v.length >= 2) v = v.slice(1, -1);
         return v;
       }

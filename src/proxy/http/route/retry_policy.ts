@@ -72,8 +72,10 @@ export function compileRetryPolicy(p: envoy.config.route.v3.RetryPolicy | undefi
       spanOf(p),
     );
   }
-  const baseIntervalMs = durationMs(p.retry_back_off?.base_interval, 25);
-  const maxIntervalMs = durationMs(p.retry_back_off?.max_interval, baseIntervalMs * 10);
+  // Whole milliseconds, at least 1 (a sub-millisecond interval rounds up to 1 ms, as in Envoy).
+  const ms = (d: Parameters<typeof durationMs>[0]) => (d ? Math.max(1, Math.floor(durationMs(d, 0))) : undefined);
+  const baseIntervalMs = ms(p.retry_back_off?.base_interval) ?? 25;
+  const maxIntervalMs = ms(p.retry_back_off?.max_interval) ?? baseIntervalMs * 10;
   if (maxIntervalMs < baseIntervalMs) {
     throw ConfigError.single(`${path}.retry_back_off.max_interval`, 'max_interval must be greater than or equal to base_interval', spanOf(p));
   }

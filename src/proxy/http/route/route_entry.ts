@@ -5,21 +5,26 @@ import type { envoy } from '../../../api/envoy-types.generated.js';
 import { ConfigError } from '../../../api/json/issues.js';
 import { spanOf } from '../../../api/json/spans.js';
 import { durationMs, unwrap, type AnyMessage } from '../../../api/json/wkt.js';
-import { compileRe2 } from '../../common/regex.js';
+import { compileRe2, compileRe2Rewrite, type Re2Rewriter } from '../../common/regex.js';
 import type { Runtime } from '../../server/runtime.js';
 import type { HeaderMap } from '../header_map.js';
-import { compileHeaderMatchers, compileQueryMatcher, type HeaderPredicate, type QueryPredicate } from './header_matcher.js';
+import { compileHeaderMatchers, compileQueryMatcher, parseInt64, type HeaderPredicate, type QueryPredicate } from './header_matcher.js';
 import { HeaderMutations } from './header_mutations.js';
 import { HashPolicy } from './hash_policy.js';
-import { compileRetryPolicy, type RetryPolicy } from './retry_policy.js';
+import { compileRetryPolicy, NO_RETRY_POLICY, type RetryPolicy } from './retry_policy.js';
 import type { VirtualHost } from './virtual_host.js';
 import { readDataSource } from '../../common/data_source.js';
+import { compileRedirect, type RedirectAction } from './redirect.js';
 
-type PathMatcher = (pathWithQuery: string, pathOnly: string) => boolean;
+export { newUri, splitHostPort, type RedirectAction } from './redirect.js';
 
 export interface WeightedClusterChoice {
+  /** The cluster, or '' when it comes from `clusterHeader`. */
   name: string;
+  clusterHeader?: string;
   weight: number;
+  /** runtime_key_prefix + "." + name: a runtime override of `weight`. */
+  runtimeKey?: string;
   requestHeaders: HeaderMutations;
   responseHeaders: HeaderMutations;
   hostRewriteLiteral?: string;
@@ -43,14 +48,15 @@ export interface ForwardAction {
   maxStreamDurationMs?: number;
   grpcTimeoutHeaderMaxMs?: number;
   grpcTimeoutHeaderOffsetMs?: number;
-  retryPolicy?: RetryPolicy;
+  /** The route's policy, else the virtual host's, else an empty one (x-envoy-retry-on still applies). */
+  retryPolicy: RetryPolicy;
   hashPolicy?: HashPolicy;
   prefixRewrite?: string;
-  regexRewrite?: { pattern: RegExp; substitution: string };
+  regexRewrite?: Re2Rewriter;
   hostRewriteLiteral?: string;
   autoHostRewrite: boolean;
   hostRewriteHeader?: string;
-  hostRewritePathRegex?: { pattern: RegExp; substitution: string };
+  hostRewritePathRegex?: Re2Rewriter;
   appendXForwardedHost: boolean;
   priority: 'DEFAULT' | 'HIGH';
   includeVhRateLimits: boolean;
@@ -58,40 +64,38 @@ export interface ForwardAction {
   upgradeConfigs: envoy.config.route.v3.RouteAction.UpgradeConfig[];
 }
 
-export interface RedirectAction {
-  scheme?: string;
-  host?: string;
-  port?: number;
-  path?: string;
-  prefixRewrite?: string;
-  regexRewrite?: { pattern: RegExp; substitution: string };
-  status: number;
-  stripQuery: boolean;
-}
-
-const REDIRECT_CODES: Record<string, number> = {
-  MOVED_PERMANENTLY: 301,
-  FOUND: 302,
-  SEE_OTHER: 303,
-  TEMPORARY_REDIRECT: 307,
-  PERMANENT_REDIRECT: 308,
-};
-
 export interface RouteBuildContext {
   runtime: Runtime;
   /** Throws when the named cluster cannot be used (validate_clusters). */
   validateCluster?: (name: string, path: string, at: object) => void;
 }
 
-/** RE2 substitution (`\1`) → JS replacement (`$1`). */
-export function compileRewrite(r: envoy.type.matcher.v3.RegexMatchAndSubstitute, path: string): { pattern: RegExp; substitution: string } {
-  const re = compileRe2(r.pattern?.regex ?? '', false);
+/** Envoy's DEFAULT_MAX_DIRECT_RESPONSE_BODY_SIZE_BYTES. */
+const MAX_DIRECT_RESPONSE_BODY = 4096;
+
+/** Compiles a RegexMatchAndSubstitute (RE2 pattern, `\1`-style substitution). */
+export function compileRewrite(r: envoy.type.matcher.v3.RegexMatchAndSubstitute, path: string): Re2Rewriter {
   if (!r.pattern?.regex) throw ConfigError.single(`${path}.pattern`, 'regex is required', spanOf(r));
-  return {
-    pattern: new RegExp(re.source, re.flags + 'g'),
-    substitution: (r.substitution ?? '').replace(/\$/g, '$$$$').replace(/\\(\d)/g, '$$$1'),
-  };
+  try {
+    return compileRe2Rewrite(r.pattern.regex, r.substitution ?? '');
+  } catch (err) {
+    throw ConfigError.single(path, `invalid regex rewrite: ${(err as Error).message}`, spanOf(r));
+  }
 }
+
+/** The path without its query string and fragment (Envoy's PathUtil::removeQueryAndFragment). */
+export function pathWithoutQuery(path: string): string {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 63 /* ? */ || c === 35 /* # */) return path.slice(0, i);
+  }
+  return path;
+}
+
+/** proto3 strings: "" means unset, as Envoy reads them. */
+const nonEmpty = (s: string | undefined): string | undefined => (s ? s : undefined);
+
+type PathMatcher = (pathOnly: string) => boolean;
 
 export class Route {
   readonly name: string;
@@ -109,6 +113,7 @@ export class Route {
   readonly matchPrefix?: string;
   readonly matchPath?: string;
   readonly matchRegex?: string;
+  readonly matchPathSeparatedPrefix?: string;
   readonly caseSensitive: boolean;
 
   constructor(
@@ -116,6 +121,7 @@ export class Route {
     readonly virtualHost: VirtualHost,
     readonly path: string,
     context: RouteBuildContext,
+    actionOverride?: RouteAction,
   ) {
     const match = config.match ?? {};
     this.name = config.name ?? '';
@@ -123,6 +129,7 @@ export class Route {
     this.matchPrefix = match.prefix;
     this.matchPath = match.path;
     this.matchRegex = match.safe_regex?.regex;
+    this.matchPathSeparatedPrefix = match.path_separated_prefix;
     this.pathMatcher = compilePathMatch(match, this.caseSensitive, `${path}.match`);
     this.headerMatchers = compileHeaderMatchers(match.headers, `${path}.match.headers`);
     this.queryMatchers = (match.query_parameters ?? []).map((q, i) => compileQueryMatcher(q, `${path}.match.query_parameters[${i}]`));
@@ -132,7 +139,7 @@ export class Route {
       this.runtimeFraction = {
         key: match.runtime_fraction.runtime_key ?? '',
         numerator: d?.numerator ?? 0,
-        denominator: { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 }[d?.denominator ?? 'HUNDRED'] ?? 100,
+        denominator: denominatorOf(d?.denominator),
       };
     }
     this.requestHeaders = HeaderMutations.compile(config.request_headers_to_add, config.request_headers_to_remove, path, 'request_headers_to_add');
@@ -140,24 +147,78 @@ export class Route {
     this.metadata = config.metadata;
     this.decorator = config.decorator;
     this.perFilter = config.typed_per_filter_config ?? {};
-    this.action = compileAction(config, path, context, virtualHost);
+    this.action = actionOverride ?? compileAction(config, path, context, virtualHost);
   }
 
-  /** The first-match test, in Envoy's order: path, then headers, query, runtime. */
-  matches(headers: HeaderMap, pathWithQuery: string, pathOnly: string, query: () => URLSearchParams, runtime: Runtime, random: number): boolean {
-    if (!this.pathMatcher(pathWithQuery, pathOnly)) return false;
-    if (this.grpcOnly && !(headers.get('content-type') ?? '').startsWith('application/grpc')) return false;
+  /**
+   * The first-match test: runtime fraction, gRPC, headers, query parameters, then the path
+   * (`pathOnly`: :path without query string and fragment), as Envoy evaluates them.
+   */
+  matches(headers: HeaderMap, pathOnly: string, query: () => URLSearchParams, runtime: Runtime, random: number): boolean {
+    if (this.runtimeFraction && !this.runtimeFractionAllows(runtime, random)) return false;
+    if (this.grpcOnly && !isGrpcContentType(headers.get('content-type'))) return false;
     for (const m of this.headerMatchers) if (!m(headers)) return false;
     if (this.queryMatchers.length) {
       const q = query();
       for (const m of this.queryMatchers) if (!m(q)) return false;
     }
-    if (this.runtimeFraction) {
-      const { key, numerator, denominator } = this.runtimeFraction;
-      const n = runtime.getNumber(key, numerator);
-      if (random % denominator >= n) return false;
+    return this.pathMatcher(pathOnly);
+  }
+
+  /**
+   * Runtime::featureEnabled: a runtime integer is a percentage (over 100, always on), a
+   * runtime {numerator, denominator} replaces the default; otherwise the default applies.
+   */
+  private runtimeFractionAllows(runtime: Runtime, random: number): boolean {
+    const { key, numerator, denominator } = this.runtimeFraction!;
+    if (key) {
+      const num = runtime.get(`${key}.numerator`);
+      if (num !== undefined) {
+        const d = denominatorOf(runtime.get(`${key}.denominator`) as string | undefined);
+        return random % d < Number(num);
+      }
+      const raw = runtime.get(key);
+      if (raw !== undefined) {
+        const n = runtime.getNumber(key, NaN);
+        if (Number.isInteger(n) && n >= 0) return n > 100 ? true : random % 100 < n;
+      }
     }
-    return true;
+    return random % denominator < numerator;
+  }
+
+  /** How much of :path a prefix rewrite replaces: what the path matcher matched. */
+  private matchedLength(path: string): number {
+    if (this.matchPrefix !== undefined) return this.matchPrefix.length;
+    if (this.matchPath !== undefined) return this.matchPath.length;
+    if (this.matchPathSeparatedPrefix !== undefined) return this.matchPathSeparatedPrefix.length;
+    return pathWithoutQuery(path).length;
+  }
+
+  /**
+   * The upstream :path after the route's prefix_rewrite / regex_rewrite, or undefined when
+   * the route has neither. The query string is kept.
+   */
+  rewritePath(path: string): string | undefined {
+    const f = this.forward();
+    if (!f) return undefined;
+    if (f.prefixRewrite !== undefined) return f.prefixRewrite + path.slice(this.matchedLength(path));
+    if (f.regexRewrite) {
+      const only = pathWithoutQuery(path);
+      return f.regexRewrite(only) + path.slice(only.length);
+    }
+    return undefined;
+  }
+
+  /** A redirect's prefix_rewrite / regex_rewrite applied to :path (undefined: no rewrite). */
+  rewriteRedirectPath(path: string): string | undefined {
+    if (this.action.kind !== 'redirect') return undefined;
+    const r = this.action.redirect;
+    if (r.regexRewrite) {
+      const only = pathWithoutQuery(path);
+      return r.regexRewrite(only) + path.slice(only.length);
+    }
+    if (r.prefixRewrite !== undefined) return r.prefixRewrite + path.slice(this.matchedLength(path));
+    return undefined;
   }
 
   /** Per-route filter config, falling back to the virtual host and route config. */
@@ -170,15 +231,24 @@ export class Route {
   }
 }
 
+function denominatorOf(d: string | undefined): number {
+  return { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 }[d ?? 'HUNDRED'] ?? 100;
+}
+
+/** Grpc::Common::hasGrpcContentType: "application/grpc" or "application/grpc+..." only. */
+function isGrpcContentType(ct: string | undefined): boolean {
+  return ct !== undefined && ct.startsWith('application/grpc') && (ct.length === 16 || ct[16] === '+');
+}
+
 function compilePathMatch(m: envoy.config.route.v3.RouteMatch, caseSensitive: boolean, path: string): PathMatcher {
   const fold = (s: string) => (caseSensitive ? s : s.toLowerCase());
   if (m.prefix !== undefined) {
     const want = fold(m.prefix);
-    return caseSensitive ? (full) => full.startsWith(want) : (full) => full.toLowerCase().startsWith(want);
+    return caseSensitive ? (p) => p.startsWith(want) : (p) => p.toLowerCase().startsWith(want);
   }
   if (m.path !== undefined) {
     const want = fold(m.path);
-    return (_full, only) => fold(only) === want;
+    return (p) => fold(p) === want;
   }
   if (m.safe_regex !== undefined) {
     let re: RegExp;
@@ -187,20 +257,21 @@ function compilePathMatch(m: envoy.config.route.v3.RouteMatch, caseSensitive: bo
     } catch (err) {
       throw ConfigError.single(`${path}.safe_regex`, `invalid regex: ${(err as Error).message}`, spanOf(m));
     }
-    return (_full, only) => re.test(only);
+    return (p) => re.test(p);
   }
   if (m.path_separated_prefix !== undefined) {
     const prefix = m.path_separated_prefix;
-    if (prefix.endsWith('/') || prefix.includes('?') || prefix.includes('#')) {
+    if (!/^[^?#]+[^?#/]$/.test(prefix)) {
       throw ConfigError.single(`${path}.path_separated_prefix`, 'must not end with "/" or contain "?" or "#"', spanOf(m));
     }
     const want = fold(prefix);
-    return (_full, only) => {
-      const p = fold(only);
-      return p === want || p.startsWith(want + '/');
+    return (p) => {
+      const f = fold(p);
+      return f.startsWith(want) && (f.length === want.length || f[want.length] === '/');
     };
   }
   if (m.connect_matcher !== undefined) return () => false; // CONNECT is not proxied by skein yet
+  if (m.path_match_policy !== undefined) throw ConfigError.single(`${path}.path_match_policy`, 'path_match_policy is not supported by skein', spanOf(m));
   throw ConfigError.single(path, 'route match needs one of prefix, path, safe_regex, path_separated_prefix', spanOf(m));
 }
 
@@ -213,7 +284,13 @@ function compileAction(config: envoy.config.route.v3.Route, path: string, contex
     if (status < 200 || status >= 600) {
       throw ConfigError.single(`${path}.direct_response.status`, `status must be in [200, 600), got ${status}`, spanOf(dr));
     }
-    return { kind: 'direct', status, body: dr.body ? readDataSource(dr.body, `${path}.direct_response.body`) : undefined };
+    const body = dr.body ? readDataSource(dr.body, `${path}.direct_response.body`) : undefined;
+    const max = unwrap(vh.table.config.max_direct_response_body_size_bytes, MAX_DIRECT_RESPONSE_BODY);
+    const size = body === undefined ? 0 : Buffer.byteLength(body);
+    if (size > max) {
+      throw ConfigError.single(`${path}.direct_response.body`, `response body size is ${size} bytes; maximum is ${max} (max_direct_response_body_size_bytes)`, spanOf(dr));
+    }
+    return { kind: 'direct', status, body };
   }
   if (config.non_forwarding_action) return { kind: 'non_forwarding' };
   throw ConfigError.single(path, 'route needs one of route, redirect, direct_response', spanOf(config));
@@ -227,13 +304,13 @@ function compileForward(r: envoy.config.route.v3.RouteAction, path: string, cont
     maxStreamDurationMs: durationMs(r.max_stream_duration?.max_stream_duration),
     grpcTimeoutHeaderMaxMs: durationMs(r.max_stream_duration?.grpc_timeout_header_max ?? r.max_grpc_timeout),
     grpcTimeoutHeaderOffsetMs: durationMs(r.max_stream_duration?.grpc_timeout_header_offset ?? r.grpc_timeout_offset),
-    retryPolicy: r.retry_policy ? compileRetryPolicy(r.retry_policy, `${path}.retry_policy`) : vh.retryPolicy,
-    hashPolicy: HashPolicy.compile(r.hash_policy),
-    prefixRewrite: r.prefix_rewrite,
+    retryPolicy: r.retry_policy ? compileRetryPolicy(r.retry_policy, `${path}.retry_policy`) : (vh.retryPolicy ?? NO_RETRY_POLICY),
+    hashPolicy: HashPolicy.compile(r.hash_policy, `${path}.hash_policy`),
+    prefixRewrite: nonEmpty(r.prefix_rewrite),
     regexRewrite: r.regex_rewrite ? compileRewrite(r.regex_rewrite, `${path}.regex_rewrite`) : undefined,
-    hostRewriteLiteral: r.host_rewrite_literal,
+    hostRewriteLiteral: nonEmpty(r.host_rewrite_literal),
     autoHostRewrite: unwrap(r.auto_host_rewrite, false),
-    hostRewriteHeader: r.host_rewrite_header?.toLowerCase(),
+    hostRewriteHeader: nonEmpty(r.host_rewrite_header)?.toLowerCase(),
     hostRewritePathRegex: r.host_rewrite_path_regex ? compileRewrite(r.host_rewrite_path_regex, `${path}.host_rewrite_path_regex`) : undefined,
     appendXForwardedHost: r.append_x_forwarded_host === true,
     priority: r.priority === 'HIGH' ? 'HIGH' : 'DEFAULT',
@@ -241,35 +318,17 @@ function compileForward(r: envoy.config.route.v3.RouteAction, path: string, cont
     requestMirrorPolicies: r.request_mirror_policies ?? [],
     upgradeConfigs: r.upgrade_configs ?? [],
   };
-  if (r.prefix_rewrite !== undefined && r.regex_rewrite !== undefined) {
-    throw ConfigError.single(path, 'only one of prefix_rewrite and regex_rewrite may be set', spanOf(r));
+  if ([action.prefixRewrite, action.regexRewrite, r.path_rewrite_policy].filter((x) => x !== undefined).length > 1) {
+    throw ConfigError.single(path, 'specify only one of prefix_rewrite, regex_rewrite or path_rewrite_policy', spanOf(r));
   }
+  if (r.path_rewrite_policy !== undefined) throw ConfigError.single(`${path}.path_rewrite_policy`, 'path_rewrite_policy is not supported by skein', spanOf(r));
   if (r.cluster !== undefined) {
     action.clusterName = r.cluster;
     context.validateCluster?.(r.cluster, `${path}.cluster`, r);
   } else if (r.cluster_header !== undefined) {
     action.clusterHeader = r.cluster_header.toLowerCase();
   } else if (r.weighted_clusters !== undefined) {
-    const wc = r.weighted_clusters;
-    const clusters = (wc.clusters ?? []).map((c, i): WeightedClusterChoice => {
-      const at = `${path}.weighted_clusters.clusters[${i}]`;
-      if (c.name) context.validateCluster?.(c.name, `${at}.name`, c);
-      return {
-        name: c.name ?? '',
-        weight: unwrap(c.weight, 0),
-        requestHeaders: HeaderMutations.compile(c.request_headers_to_add, c.request_headers_to_remove, at, 'request_headers_to_add'),
-        responseHeaders: HeaderMutations.compile(c.response_headers_to_add, c.response_headers_to_remove, at, 'response_headers_to_add'),
-        hostRewriteLiteral: c.host_rewrite_literal,
-        typedPerFilterConfig: c.typed_per_filter_config,
-      };
-    });
-    const sum = clusters.reduce((s, c) => s + c.weight, 0);
-    const declared = wc.total_weight?.value;
-    if (declared !== undefined && declared !== sum) {
-      throw ConfigError.single(`${path}.weighted_clusters`, `sum of weights (${sum}) must equal total_weight (${declared})`, spanOf(wc));
-    }
-    if (sum <= 0) throw ConfigError.single(`${path}.weighted_clusters`, 'sum of weights must be greater than 0', spanOf(wc));
-    action.weighted = { clusters, total: sum, headerName: wc.header_name?.toLowerCase(), runtimeKeyPrefix: wc.runtime_key_prefix };
+    action.weighted = compileWeighted(r.weighted_clusters, `${path}.weighted_clusters`, context);
   } else if (r.cluster_specifier_plugin !== undefined || r.inline_cluster_specifier_plugin !== undefined) {
     throw ConfigError.single(path, 'cluster_specifier_plugin is not supported by skein', spanOf(r));
   } else {
@@ -278,70 +337,67 @@ function compileForward(r: envoy.config.route.v3.RouteAction, path: string, cont
   return action;
 }
 
-function compileRedirect(r: envoy.config.route.v3.RedirectAction, path: string): RedirectAction {
-  const status = REDIRECT_CODES[r.response_code ?? 'MOVED_PERMANENTLY'] ?? 301;
-  return {
-    scheme: r.https_redirect ? 'https' : r.scheme_redirect,
-    host: r.host_redirect,
-    port: r.port_redirect,
-    path: r.path_redirect,
-    prefixRewrite: r.prefix_rewrite,
-    regexRewrite: r.regex_rewrite ? compileRewrite(r.regex_rewrite, `${path}.regex_rewrite`) : undefined,
-    status,
-    stripQuery: r.strip_query === true,
-  };
+function compileWeighted(wc: envoy.config.route.v3.WeightedCluster, path: string, context: RouteBuildContext): NonNullable<ForwardAction['weighted']> {
+  const prefix = nonEmpty(wc.runtime_key_prefix);
+  const clusters = (wc.clusters ?? []).map((c, i): WeightedClusterChoice => {
+    const at = `${path}.clusters[${i}]`;
+    const name = c.name ?? '';
+    const header = nonEmpty(c.cluster_header);
+    if (name && header) throw ConfigError.single(at, 'only one of name or cluster_header can be specified', spanOf(c));
+    if (!name && !header) throw ConfigError.single(at, 'at least one of name or cluster_header needs to be specified', spanOf(c));
+    if (name) context.validateCluster?.(name, `${at}.name`, c);
+    return {
+      name,
+      clusterHeader: header?.toLowerCase(),
+      weight: unwrap(c.weight, 0),
+      runtimeKey: prefix !== undefined ? `${prefix}.${name}` : undefined,
+      requestHeaders: HeaderMutations.compile(c.request_headers_to_add, c.request_headers_to_remove, at, 'request_headers_to_add'),
+      responseHeaders: HeaderMutations.compile(c.response_headers_to_add, c.response_headers_to_remove, at, 'response_headers_to_add'),
+      hostRewriteLiteral: nonEmpty(c.host_rewrite_literal),
+      typedPerFilterConfig: c.typed_per_filter_config,
+    };
+  });
+  const sum = clusters.reduce((s, c) => s + c.weight, 0);
+  // total_weight is deprecated; when set (> 0) the weights must add up to it.
+  const declared = wc.total_weight?.value ?? 0;
+  if (declared > 0 && declared !== sum) {
+    throw ConfigError.single(`${path}.total_weight`, `sum of weights in the weighted_cluster (${sum}) should add up to total_weight (${declared})`, spanOf(wc));
+  }
+  if (sum <= 0) throw ConfigError.single(path, 'sum of weights in the weighted_cluster must be greater than 0', spanOf(wc));
+  if (sum > 0xffffffff) throw ConfigError.single(path, `sum of weights in the weighted_cluster exceeds ${0xffffffff}`, spanOf(wc));
+  return { clusters, total: sum, headerName: nonEmpty(wc.header_name)?.toLowerCase(), runtimeKeyPrefix: prefix };
 }
 
-/** The Location header for a redirect, built the way Envoy builds it. */
-export function redirectLocation(
-  redirect: RedirectAction,
+/**
+ * A weighted_clusters pick: the interval of [0, total) the random value falls in. The
+ * random value comes from a single-valued numeric `header_name` header when present;
+ * runtime_key_prefix weights override the configured ones. `cluster` is undefined when a
+ * cluster_header entry finds no header.
+ */
+export function pickWeightedCluster(
+  w: NonNullable<ForwardAction['weighted']>,
   headers: HeaderMap,
-  matchedPrefix: string | undefined,
-): string {
-  const origScheme = headers.get('x-forwarded-proto') ?? headers.get(':scheme') ?? 'http';
-  const scheme = redirect.scheme ?? origScheme;
-  const authority = headers.get(':authority') ?? '';
-  let [host, port] = splitHostPort(authority);
-  if (redirect.host !== undefined) {
-    const [h, p] = splitHostPort(redirect.host);
-    host = h;
-    if (p !== undefined) port = p;
+  runtime: Runtime,
+  random = Math.random(),
+): { choice: WeightedClusterChoice; cluster: string | undefined } | undefined {
+  const weights = w.clusters.map((c) => (c.runtimeKey !== undefined ? Math.max(0, Math.floor(runtime.getNumber(c.runtimeKey, c.weight))) : c.weight));
+  const total = w.runtimeKeyPrefix !== undefined ? weights.reduce((a, b) => a + b, 0) : w.total;
+  if (total <= 0) return undefined;
+  let fromHeader: bigint | undefined;
+  if (w.headerName) {
+    const values = headers.getAll(w.headerName);
+    const n = values.length === 1 ? parseInt64(values[0]!) : undefined;
+    if (n !== undefined && n >= 0n) fromHeader = n;
   }
-  if (redirect.port !== undefined) port = String(redirect.port);
-  else if (redirect.scheme !== undefined && redirect.scheme !== origScheme) {
-    // Switching scheme drops the old scheme's default port (80 → https, 443 → http).
-    if ((origScheme === 'http' && port === '80') || (origScheme === 'https' && port === '443')) port = undefined;
-  }
-  if ((scheme === 'http' && port === '80') || (scheme === 'https' && port === '443')) port = undefined;
-  const fullPath = headers.get(':path') ?? '/';
-  const q = fullPath.indexOf('?');
-  const origPathOnly = q >= 0 ? fullPath.slice(0, q) : fullPath;
-  const origQuery = q >= 0 ? fullPath.slice(q) : '';
-  let newPath = origPathOnly;
-  let query = redirect.stripQuery ? '' : origQuery;
-  if (redirect.path !== undefined) {
-    newPath = redirect.path;
-    const pq = newPath.indexOf('?');
-    if (pq >= 0) {
-      query = newPath.slice(pq);
-      newPath = newPath.slice(0, pq);
+  let point = fromHeader !== undefined ? Number(fromHeader % BigInt(total)) : Math.floor(random * total);
+  let choice = w.clusters[w.clusters.length - 1]!;
+  for (let i = 0; i < w.clusters.length; i++) {
+    if (point < weights[i]!) {
+      choice = w.clusters[i]!;
+      break;
     }
-  } else if (redirect.prefixRewrite !== undefined && matchedPrefix !== undefined) {
-    newPath = redirect.prefixRewrite + origPathOnly.slice(matchedPrefix.length);
-  } else if (redirect.regexRewrite) {
-    newPath = origPathOnly.replace(redirect.regexRewrite.pattern, redirect.regexRewrite.substitution);
+    point -= weights[i]!;
   }
-  const hostPart = port !== undefined ? `${host}:${port}` : host;
-  return `${scheme}://${hostPart}${newPath}${query}`;
-}
-
-export function splitHostPort(authority: string): [string, string | undefined] {
-  if (authority.startsWith('[')) {
-    const end = authority.indexOf(']');
-    const rest = authority.slice(end + 1);
-    return [authority.slice(0, end + 1), rest.startsWith(':') ? rest.slice(1) : undefined];
-  }
-  const colon = authority.lastIndexOf(':');
-  if (colon < 0 || authority.indexOf(':') !== colon) return [authority, undefined];
-  return [authority.slice(0, colon), authority.slice(colon + 1)];
+  const cluster = choice.clusterHeader !== undefined ? headers.get(choice.clusterHeader) || undefined : choice.name;
+  return { choice, cluster };
 }

@@ -18,6 +18,7 @@ export class RouteTable {
   readonly internalOnlyHeaders: string[];
   readonly ignorePortInHostMatching: boolean;
   readonly mostSpecificHeaderMutationsWins: boolean;
+  readonly ignorePathParametersInPathMatching: boolean;
   private readonly exact = new Map<string, VirtualHost>();
   private readonly suffixes: Array<[string, VirtualHost]> = [];
   private readonly prefixes: Array<[string, VirtualHost]> = [];
@@ -35,25 +36,28 @@ export class RouteTable {
     this.internalOnlyHeaders = (config.internal_only_headers ?? []).map((h) => h.toLowerCase());
     this.ignorePortInHostMatching = config.ignore_port_in_host_matching === true;
     this.mostSpecificHeaderMutationsWins = config.most_specific_header_mutations_wins === true;
+    this.ignorePathParametersInPathMatching = config.ignore_path_parameters_in_path_matching === true;
     this.perFilter = config.typed_per_filter_config ?? {};
     this.virtualHosts = (config.virtual_hosts ?? []).map((vh, i) => new VirtualHost(vh, this, `${path}.virtual_hosts[${i}]`, context));
     const seen = new Map<string, string>();
     this.virtualHosts.forEach((vh, i) => {
+      const where = `${path}.virtual_hosts[${i}].domains`;
       for (const domain of vh.domains) {
-        const where = `${path}.virtual_hosts[${i}].domains`;
         const previous = seen.get(domain);
         if (previous !== undefined) {
-          throw ConfigError.single(where, `domain "${domain}" appears in both virtual host "${previous}" and "${vh.name}"; domains must be unique within a route configuration`, spanOf(vh.config));
+          const what = domain === '*' ? 'only a single wildcard domain "*" is permitted' : `domain "${domain}" must be unique`;
+          throw ConfigError.single(where, `${what} in route configuration "${this.name}": it appears in virtual hosts "${previous}" and "${vh.name}"`, spanOf(vh.config));
         }
         seen.set(domain, vh.name);
         if (domain === '*') this.defaultHost = vh;
         else if (domain.startsWith('*')) this.suffixes.push([domain.slice(1), vh]);
         else if (domain.endsWith('*')) this.prefixes.push([domain.slice(0, -1), vh]);
-        else if (domain.includes('*')) throw ConfigError.single(where, `domain "${domain}": a wildcard must be at the start or end`, spanOf(vh.config));
-        else this.exact.set(domain, vh);
+        else if (domain.includes('*')) {
+          throw ConfigError.single(where, `domain "${domain}": a wildcard "*" may only be the first or last character`, spanOf(vh.config));
+        } else this.exact.set(domain, vh);
       }
     });
-    // Longer wildcards are more specific and win.
+    // Longer wildcards are more specific and win (stable sort keeps config order on ties).
     this.suffixes.sort((a, b) => b[0].length - a[0].length);
     this.prefixes.sort((a, b) => b[0].length - a[0].length);
   }
@@ -62,11 +66,15 @@ export class RouteTable {
     return this.perFilter[filterName];
   }
 
-  findVirtualHost(authority: string): VirtualHost | undefined {
+  findVirtualHost(authority: string | undefined): VirtualHost | undefined {
+    // Only a default virtual host: it takes everything, even a request without a host.
+    if (this.exact.size === 0 && this.suffixes.length === 0 && this.prefixes.length === 0) return this.defaultHost;
+    if (authority === undefined) return undefined;
     let host = authority.toLowerCase();
     if (this.ignorePortInHostMatching) host = stripPort(host);
     const exact = this.exact.get(host);
     if (exact) return exact;
+    // ">": "*.foo.com" must not match ".foo.com" itself.
     for (const [suffix, vh] of this.suffixes) if (host.length > suffix.length && host.endsWith(suffix)) return vh;
     for (const [prefix, vh] of this.prefixes) if (host.length > prefix.length && host.startsWith(prefix)) return vh;
     return this.defaultHost;
@@ -74,17 +82,22 @@ export class RouteTable {
 
   /** The route for a request, or null (→ 404 NR). `random` drives runtime fractions. */
   route(headers: HeaderMap, random = Math.floor(Math.random() * 1_000_000)): Route | null {
-    const vh = this.findVirtualHost(headers.get(':authority') ?? '');
+    const vh = this.findVirtualHost(headers.get(':authority'));
     if (!vh) return null;
     return vh.findRoute(headers, this.context.runtime, random);
   }
 }
 
-export function stripPort(host: string): string {
-  if (host.startsWith('[')) {
-    const end = host.indexOf(']');
-    return end >= 0 ? host.slice(0, end + 1) : host;
-  }
+/** Where the port of a host header starts (Envoy's HeaderUtility::getPortStart), or -1. */
+export function portStart(host: string): number {
   const colon = host.lastIndexOf(':');
-  return colon >= 0 && host.indexOf(':') === colon ? host.slice(0, colon) : host;
+  if (colon < 0) return -1;
+  const v6End = host.lastIndexOf(']');
+  return v6End < 0 || v6End < colon ? colon : -1;
+}
+
+/** The host without its port ("[::1]:80" → "[::1]", "a.com:8080" → "a.com"). */
+export function stripPort(host: string): string {
+  const at = portStart(host);
+  return at >= 0 ? host.slice(0, at) : host;
 }

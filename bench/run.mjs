@@ -1,0 +1,292 @@
+#!/usr/bin/env node
+// skein's side-by-side proxy benchmark (DESIGN §6). One command starts a shared
+// upstream, then each proxy in turn on a free port, and measures
+//   a. throughput: wrk, HTTP/1.1 keep-alive, small response, fixed connections;
+//   b. latency at a constant rate (default 1000 req/s), also straight to the
+//      upstream so "added latency" = through the proxy minus direct;
+//   c. RSS: every proxy idle and after load, and skein with 1,000 clusters.
+// It prints a table with ratios to nginx and writes bench/results/latest.json and
+// latest.md. See bench/README.md for the method and the latest figures.
+//
+//   npm run bench                      full run (about 4 minutes per round)
+//   npm run bench -- --quick           smoke run (about 1 minute)
+//   npm run bench -- --profile         CPU-profile skein under wrk, summarize
+//   npm run bench -- --help            all options
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { summarizeProfile, profileText } from './profile.mjs';
+import { ensureTools, toolVersions } from './lib/tools.mjs';
+import { cleanupOnExit, cpuWindow, freePort, realtimeAvailable, runToEnd, setRealtime, sleep, stopAll, treeRssMb } from './lib/procs.mjs';
+import { PROXIES, ROOT, UPSTREAMS, startReady, startSkein } from './lib/targets.mjs';
+import { wrk } from './lib/wrk.mjs';
+import { goals, goalsMarkdown, goalsText, markdownTable, summarize, textTable, withRatios } from './lib/report.mjs';
+
+const HELP = `Usage: npm run bench -- [options]
+  --quick               short smoke run (3 s per measurement)
+  --duration S          wrk seconds per proxy (default 10, env BENCH_DURATION)
+  --connections N       wrk connections (default 50, env BENCH_CONNECTIONS)
+  --warmup S            wrk warm-up seconds before measuring (default 3)
+  --rate R              constant rate for the latency test (default 1000, env BENCH_RATE)
+  --rate-duration S     seconds measured at that rate (default 10)
+  --rounds N            repeat everything N times, report medians (default 1)
+  --only a,b            only these proxies (names as in the table)
+  --upstream nginx|node shared upstream (default nginx; see README for why)
+  --no-pin              do not pin processes to CPUs with taskset
+  --no-rt               no SCHED_FIFO for the constant-rate test (it is used when root)
+  --quiet-wait S        wait up to S s for other processes to go quiet before each
+                        measurement (default 60; 0 = do not wait)
+  --clusters N          clusters in skein's memory test (default 1000)
+  --profile             only: CPU-profile skein during a wrk run and summarize it
+`;
+
+const { values: a } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    warmup: { type: 'string' },
+    rate: { type: 'string' },
+    'rate-duration': { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+    only: { type: 'string' },
+    upstream: { type: 'string', default: 'nginx' },
+    'no-pin': { type: 'boolean', default: false },
+    'no-rt': { type: 'boolean', default: false },
+    clusters: { type: 'string', default: '1000' },
+    'quiet-wait': { type: 'string', default: '60' },
+    profile: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (a.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const env = process.env;
+const opt = {
+  duration: Number(a.duration ?? env.BENCH_DURATION ?? (a.quick ? 3 : 10)),
+  connections: Number(a.connections ?? env.BENCH_CONNECTIONS ?? 50),
+  warmup: Number(a.warmup ?? (a.quick ? 1 : 3)),
+  rate: Number(a.rate ?? env.BENCH_RATE ?? 1000),
+  rateDuration: Number(a['rate-duration'] ?? (a.quick ? 3 : 10)),
+  rateWarmup: a.quick ? 1 : 2,
+  rounds: Number(a.rounds),
+  upstream: a.upstream,
+  clusters: Number(a.clusters),
+  quietWait: Number(a['quiet-wait']),
+  pin: !a['no-pin'] && os.availableParallelism() >= 2,
+  rt: !a['no-rt'] && realtimeAvailable(),
+};
+if (!UPSTREAMS[opt.upstream]) throw new Error(`--upstream must be one of ${Object.keys(UPSTREAMS).join(', ')}`);
+const only = a.only?.split(',').map((s) => s.trim());
+const proxies = PROXIES.filter((p) => !only || only.includes(p.name));
+
+// CPU layout: the proxy under test gets CPU 0 to itself ("one worker each");
+// the load generators and the upstream share the rest. See README "Pinning".
+const lastCpu = os.availableParallelism() - 1;
+const CPU = opt.pin ? { proxy: '0', load: lastCpu > 1 ? `1-${lastCpu}` : '1' } : { proxy: null, load: null };
+
+if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
+  console.error('bench: dist/ is missing; run `npm run build` first');
+  process.exit(2);
+}
+ensureTools();
+cleanupOnExit();
+
+const RESULTS = path.join(ROOT, 'bench', 'results');
+const LOGS = path.join(RESULTS, 'logs');
+fs.mkdirSync(LOGS, { recursive: true });
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'skein-bench-'));
+process.on('exit', () => fs.rmSync(scratch, { recursive: true, force: true }));
+const dirFor = (name) => {
+  const d = path.join(scratch, name.replace(/[^a-z0-9-]/gi, '_'));
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+};
+const logFor = (name) => path.join(LOGS, `${name.replace(/[^a-z0-9-]/gi, '_')}.log`);
+
+/**
+ * Constant-rate latency, measured by bench/lib/rate_client.mjs in its own process.
+ * `servers` (the proxy and the upstream) run SCHED_FIFO for this phase when opt.rt.
+ */
+async function rateTest(port, servers) {
+  const client = [path.join(ROOT, 'bench', 'lib', 'rate_client.mjs'), '--port', String(port), '--rate', String(opt.rate), '--duration', String(opt.rateDuration), '--warmup', String(opt.rateWarmup)];
+  await waitQuiet();
+  if (opt.rt) for (const pid of servers) setRealtime(pid, true);
+  const window = cpuWindow();
+  try {
+    const out = opt.rt
+      ? await runToEnd('chrt', ['-f', '10', process.execPath, ...client], { cpus: CPU.load })
+      : await runToEnd(process.execPath, client, { cpus: CPU.load });
+    return { ...JSON.parse(out), ...window() };
+  } finally {
+    if (opt.rt) for (const pid of servers) setRealtime(pid, false);
+  }
+}
+
+async function wrkTest(port) {
+  await waitQuiet();
+  await wrk({ port, connections: opt.connections, seconds: opt.warmup, cpus: CPU.load });
+  const window = cpuWindow();
+  const w = await wrk({ port, connections: opt.connections, seconds: opt.duration, cpus: CPU.load });
+  return { ...w, ...window() };
+}
+
+async function startUpstream() {
+  const port = await freePort();
+  const name = `upstream-${opt.upstream}`;
+  for (const f of fs.readdirSync(LOGS)) fs.rmSync(path.join(LOGS, f));
+  const proc = await startReady(UPSTREAMS[opt.upstream], { port, dir: dirFor(name), cpus: CPU.load, log: logFor(name) });
+  return { port, proc };
+}
+
+/** One target, one round: start, idle RSS, warm up, wrk, loaded RSS, constant rate, stop. */
+async function measure(target, upstream) {
+  const port = await freePort();
+  const upstreamPort = upstream.port;
+  const proc = await startReady(target.start, { port, upstreamPort, dir: dirFor(target.name), cpus: CPU.proxy, log: logFor(target.name) });
+  try {
+    await sleep(2000); // let lazy start-up work finish before calling it idle
+    const idleRssMb = treeRssMb(proc.pid);
+    const w = await wrkTest(port);
+    const loadedRssMb = treeRssMb(proc.pid);
+    const rate = await rateTest(port, [proc.pid, upstream.proc.pid]);
+    return { wrk: w, rate, idleRssMb, loadedRssMb };
+  } finally {
+    await proc.stop();
+  }
+}
+
+/** skein's memory budget: RSS after start with N STATIC clusters, one route each. */
+async function skeinMemory(upstreamPort) {
+  const port = await freePort();
+  const last = `c${String(opt.clusters - 1).padStart(4, '0')}`;
+  const proc = await startReady(startSkein, {
+    port, upstreamPort, dir: dirFor('skein-clusters'), cpus: CPU.proxy, log: logFor('skein-clusters'),
+    extraClusters: opt.clusters, probePath: `/${last}/`, // proves the last route and cluster are live
+  });
+  try {
+    await sleep(2000);
+    return { clusters: opt.clusters, clustersRssMb: treeRssMb(proc.pid) };
+  } finally {
+    await proc.stop();
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: `${cpus.length} × ${cpus[0]?.model ?? '?'}`,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    loadavgAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+async function profileRun() {
+  const up = await startUpstream();
+  const dir = dirFor('profile');
+  const port = await freePort();
+  const proc = await startReady(startSkein, { port, upstreamPort: up.port, dir, cpus: CPU.proxy, log: logFor('skein-profile'), cpuProf: dir });
+  await wrk({ port, connections: opt.connections, seconds: opt.warmup, cpus: CPU.load });
+  const w = await wrk({ port, connections: opt.connections, seconds: opt.duration, cpus: CPU.load });
+  await proc.stop(); // SIGTERM: skein exits cleanly and node writes the .cpuprofile
+  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('skein wrote no .cpuprofile (did it exit cleanly?)');
+  const dest = path.join(RESULTS, 'skein.cpuprofile');
+  fs.copyFileSync(path.join(dir, file), dest);
+  console.log(`skein under wrk -c${opt.connections} with --cpu-prof: ${Math.round(w.rps)} req/s (profiling slows it)\n`);
+  console.log(profileText(summarizeProfile(JSON.parse(fs.readFileSync(dest, 'utf8')))));
+  console.log(`\nprofile: ${path.relative(ROOT, dest)} (open in Chrome DevTools or summarize with node bench/profile.mjs FILE)`);
+  await up.proc.stop();
+}
+
+/**
+ * This machine is shared: wait (up to opt.quietWait s) until processes we did not
+ * start use under 15% of a CPU, so one measurement does not land on someone's build.
+ */
+async function waitQuiet() {
+  const deadline = Date.now() + opt.quietWait * 1000;
+  let others = 0;
+  do {
+    const window = cpuWindow();
+    await sleep(1000);
+    others = window().otherCpuPct;
+    if (others < 15) return;
+  } while (Date.now() < deadline);
+  process.stdout.write(`(busy: others at ${others}% CPU) `);
+}
+
+const progress = (r) =>
+  `${Math.round(r.wrk.rps)} req/s (others used ${r.wrk.otherCpuPct}% CPU), ` +
+  `@${opt.rate}/s p50 ${r.rate.p50}µs p99 ${r.rate.p99}µs (others ${r.rate.otherCpuPct}%)`;
+
+async function main() {
+  const started = new Date();
+  const m = machine();
+  console.log(`bench: ${m.cpu}, ${m.memoryGb} GB, load average ${m.loadavgAtStart.join(' ')}`);
+  if (m.loadavgAtStart[0] > 0.5) console.log('bench: warning: the machine is already busy; expect noisy numbers');
+  console.log(`bench: pinning ${opt.pin ? `proxy → CPU ${CPU.proxy}, upstream + load generators → CPU ${CPU.load}` : 'off'}; SCHED_FIFO in the rate test: ${opt.rt ? 'on' : 'off'}`);
+  if (a.profile) return profileRun();
+
+  const up = await startUpstream();
+  const direct = { name: `direct (${opt.upstream} upstream, no proxy)`, rounds: [] };
+  const rows = proxies.map((p) => ({ ...p, rounds: [] }));
+  for (let round = 1; round <= opt.rounds; round++) {
+    if (opt.rounds > 1) console.log(`\nround ${round}/${opt.rounds}`);
+    // The direct run bounds what any proxy can show: wrk and the upstream alone on the load CPU.
+    process.stdout.write(`  ${direct.name.padEnd(36)}`);
+    const d = { wrk: await wrkTest(up.port), rate: await rateTest(up.port, [up.proc.pid]) };
+    direct.rounds.push(d);
+    console.log(progress(d));
+    for (const row of rows) {
+      process.stdout.write(`  ${row.name.padEnd(36)}`);
+      const r = await measure(row, up);
+      row.rounds.push(r);
+      console.log(`${progress(r)}, RSS ${r.idleRssMb} → ${r.loadedRssMb} MB`);
+      await sleep(500);
+    }
+  }
+  const memory = proxies.some((p) => p.name === 'skein') ? await skeinMemory(up.port) : null;
+  await up.proc.stop();
+
+  const directRow = { name: direct.name, ...summarize(direct.rounds) };
+  const table = withRatios([directRow, ...rows.map((r) => ({ name: r.name, node: r.node, ...summarize(r.rounds, directRow) }))]);
+  const goalList = goals(table, memory && { ...memory, idleRssMb: table.find((r) => r.name === 'skein')?.idleRssMb });
+  const setup =
+    `wrk -t1 -c${opt.connections} -d${opt.duration}s (after ${opt.warmup} s warm-up); ` +
+    `${opt.rate} req/s for ${opt.rateDuration} s over 8 keep-alive connections; ` +
+    `${opt.upstream} upstream; ${opt.pin ? `proxy pinned to CPU ${CPU.proxy}, load + upstream to CPU ${CPU.load}` : 'no pinning'}; ` +
+    `${opt.rt ? 'SCHED_FIFO' : 'normal scheduling'} in the rate test; ` +
+    `${opt.rounds > 1 ? `median of ${opt.rounds} rounds` : '1 round'}`;
+
+  console.log(`\n${setup}\n\n${textTable(table)}\n`);
+  if (memory) console.log(`skein RSS with ${memory.clusters} clusters (one route each): ${memory.clustersRssMb} MB\n`);
+  if (goalList.length) console.log(`DESIGN §6 goals:\n${goalsText(goalList)}\n`);
+
+  const md = [
+    `Run ${started.toISOString()} on ${m.cpu}, ${m.memoryGb} GB RAM, Linux ${m.kernel}, Node ${process.version}; load average at start ${m.loadavgAtStart.join(' ')}.`,
+    `${setup}.`,
+    '',
+    markdownTable(table),
+    '',
+    goalList.length ? goalsMarkdown(goalList) : '',
+    '',
+  ].join('\n');
+  const json = { started: started.toISOString(), finished: new Date().toISOString(), machine: m, tools: toolVersions(), options: opt, cpus: CPU, table, memory, goals: goalList, raw: { direct, proxies: rows.map(({ name, rounds }) => ({ name, rounds })) } };
+  json.machine.loadavgAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
+  fs.writeFileSync(path.join(RESULTS, 'latest.md'), md);
+  console.log(`wrote ${path.relative(ROOT, path.join(RESULTS, 'latest.json'))} and latest.md; process logs in ${path.relative(ROOT, LOGS)}/`);
+}
+
+main().then(
+  () => process.exit(0),
+  async (err) => {
+    console.error(`bench: ${err.stack ?? err}`);
+    await stopAll();
+    process.exit(1);
+  },
+);
