@@ -158,6 +158,44 @@ virtual_hosts:
     );
   });
 
+  it('hash_policy keeps a user on one upstream and hands out a session cookie', async () => {
+    const ring = `- name: ring
+  connect_timeout: 1s
+  type: STATIC
+  lb_policy: RING_HASH
+  load_assignment:
+    cluster_name: ring
+    endpoints:
+    - lb_endpoints:
+      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${up.a.port} } } }
+      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${up.b.port} } } }`;
+    await withProxy(
+      `
+virtual_hosts:
+- name: vh
+  domains: ["*"]
+  routes:
+  - { match: { prefix: "/user" }, route: { cluster: ring, hash_policy: [{ header: { header_name: x-user } }] } }
+  - { match: { prefix: "/session" }, route: { cluster: ring, hash_policy: [{ cookie: { name: sticky, ttl: 60s, path: / } }] } }`,
+      async (p) => {
+        const served = new Map<string, Set<string>>();
+        for (let i = 0; i < 40; i++) {
+          const user = `user-${i % 8}`;
+          const seen = (await echoed(p, '/user', { 'x-user': user })).service;
+          served.set(user, (served.get(user) ?? new Set()).add(seen));
+        }
+        for (const [user, services] of served) assert.equal(services.size, 1, `${user} went to ${[...services].join(', ')}`);
+        const first = await send(p, '/session');
+        const cookie = first.headers['set-cookie']?.[0] ?? '';
+        assert.match(cookie, /^sticky="[0-9a-f]{16}"; Max-Age=60; Path=\/; HttpOnly$/);
+        const again = await send(p, '/session', { cookie: cookie.split(';')[0]! });
+        assert.equal(again.headers['set-cookie'], undefined);
+        assert.equal((JSON.parse(again.body) as Echoed).service, (JSON.parse(first.body) as Echoed).service);
+      },
+      ring,
+    );
+  });
+
   it('answers redirects with the status and Location Envoy builds', async () => {
     await withProxy(
       `

@@ -113,8 +113,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
     this.cluster = cluster;
     const trusted = !cb.edgeRequest;
     this.timeouts = computeTimeouts(forward, headers, this.config);
-    this.retry = new RetryState(forward.retryPolicy, headers, trusted, cluster.info);
-    this.finalizeRequestHeaders(route, forward, headers);
+    // Envoy picks the host (and so hashes) before the route's header mutations and rewrites.
     if (forward.hashPolicy) {
       this.hashKey = forward.hashPolicy.generateHash({
         headers,
@@ -122,6 +121,8 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
         addCookie: (name, path, ttl, attributes) => this.addDownstreamCookie(name, path, ttl, attributes),
       });
     }
+    this.retry = new RetryState(forward.retryPolicy, headers, trusted, cluster.info);
+    this.finalizeRequestHeaders(route, forward, headers);
     if (!this.retry.enabled) this.bodyChunks = undefined; // no retries: do not keep the body
     this.requestEnded = endStream;
     if (endStream) this.onRequestComplete();
