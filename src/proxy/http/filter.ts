@@ -56,6 +56,8 @@ export interface DecoderFilterCallbacks extends StreamFilterCallbacksBase {
   continueDecoding(): void;
   /** Data buffered for this filter while it returned StopIterationAndBuffer. */
   decodingBuffer(): Buffer | undefined;
+  /** Most request bytes a stopped filter may buffer before the client gets 413. */
+  setDecoderBufferLimit(bytes: number): void;
   /** Replace or add to the buffered body (e.g. a filter rewriting it). */
   addDecodedData(data: Buffer): void;
   /** Response path, used by terminal filters (the router) and direct replies. */
@@ -75,6 +77,7 @@ export interface DecoderFilterCallbacks extends StreamFilterCallbacksBase {
 export interface EncoderFilterCallbacks extends StreamFilterCallbacksBase {
   continueEncoding(): void;
   encodingBuffer(): Buffer | undefined;
+  setEncoderBufferLimit(bytes: number): void;
   addEncodedData(data: Buffer): void;
 }
 

@@ -39,6 +39,7 @@ interface Stage {
   /** Body kept by this filter (StopIterationAndBuffer). */
   buffer: Buffer[];
   bufferEnd: boolean;
+  bufferedBytes?: number;
   heldTrailers?: Event;
   headersPassed: boolean;
 }
@@ -46,11 +47,13 @@ interface Stage {
 export class FilterIterator {
   private readonly stages: Stage[];
   private aborted = false;
-  private pumping = false;
+  /** Bytes a stopped filter may hold before the stream fails (413 / 500, as in Envoy). */
+  bufferLimit = 1024 * 1024;
 
   constructor(
     private readonly filters: IteratedFilter[],
     private readonly sink: IterationSink,
+    private readonly onBufferOverflow: () => void = () => undefined,
   ) {
     this.stages = filters.map(() => ({ input: [], stopAll: false, buffer: [], bufferEnd: false, headersPassed: false }));
   }
@@ -99,6 +102,7 @@ export class FilterIterator {
     if (stage.buffer.length) {
       out.push({ kind: 'data', data: stage.buffer.length === 1 ? stage.buffer[0]! : Buffer.concat(stage.buffer), end: stage.bufferEnd });
       stage.buffer = [];
+      stage.bufferedBytes = 0;
     } else if (stage.bufferEnd && out.length && out[0]!.kind === 'headers' && !(out[0] as { end: boolean }).end) {
       out.push({ kind: 'data', data: Buffer.alloc(0), end: true });
     }
@@ -108,6 +112,19 @@ export class FilterIterator {
     }
     for (const e of out) this.forward(index, e);
     this.pump(index);
+  }
+
+  /** Keeps a chunk for a stopped filter; false (and the overflow callback) past the limit. */
+  private keep(stage: Stage, data: Buffer): boolean {
+    if (!data.length) return true;
+    stage.buffer.push(data);
+    stage.bufferedBytes = (stage.bufferedBytes ?? 0) + data.length;
+    if (stage.bufferedBytes > this.bufferLimit) {
+      this.aborted = true;
+      this.onBufferOverflow();
+      return false;
+    }
+    return true;
   }
 
   private push(index: number, event: Event): void {
@@ -138,7 +155,7 @@ export class FilterIterator {
         // Keep body while stopped; hold trailers.
         const e = stage.input.shift()!;
         if (e.kind === 'data') {
-          if (e.data.length) stage.buffer.push(e.data);
+          if (!this.keep(stage, e.data)) return;
           stage.bufferEnd ||= e.end;
         } else if (e.kind === 'trailers') stage.heldTrailers = e;
         continue;
@@ -186,6 +203,7 @@ export class FilterIterator {
         stage.buffer.push(e.data);
         const all = Buffer.concat(stage.buffer);
         stage.buffer = [];
+        stage.bufferedBytes = 0;
         this.forward(index, { kind: 'data', data: all, end: e.end });
       } else this.forward(index, e);
       if (stage.heldTrailers && e.end === false) {
@@ -194,7 +212,7 @@ export class FilterIterator {
         this.forward(index, t);
       }
     } else if (status === FilterDataStatus.StopIterationAndBuffer) {
-      if (e.data.length) stage.buffer.push(e.data);
+      if (!this.keep(stage, e.data)) return;
       stage.bufferEnd ||= e.end;
     }
     // StopIterationNoBuffer: the filter consumed the chunk.

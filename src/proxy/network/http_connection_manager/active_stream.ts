@@ -112,16 +112,30 @@ export class ActiveStream {
         onTrailers: e.encodeTrailers ? (t) => e.encodeTrailers!(t) : undefined,
       });
     }
-    this.decoder = new FilterIterator(decoders, {
-      headers: () => undefined,
-      data: () => undefined,
-      trailers: () => undefined,
-    });
-    this.encoder = new FilterIterator(encoders, {
-      headers: (h, end) => this.writeResponseHeaders(h, end),
-      data: (d, end) => this.writeResponseData(d, end),
-      trailers: (t) => this.writeResponseTrailers(t),
-    });
+    this.decoder = new FilterIterator(
+      decoders,
+      { headers: () => undefined, data: () => undefined, trailers: () => undefined },
+      () => {
+        // A filter buffered more request body than allowed: Envoy's 413.
+        this.config.stats.downstream_rq_too_large.inc();
+        this.sendLocalReply(413, 'Payload Too Large', { details: 'request_payload_too_large' });
+      },
+    );
+    this.encoder = new FilterIterator(
+      encoders,
+      {
+        headers: (h, end) => this.writeResponseHeaders(h, end),
+        data: (d, end) => this.writeResponseData(d, end),
+        trailers: (t) => this.writeResponseTrailers(t),
+      },
+      () => {
+        this.config.stats.rs_too_large.inc();
+        if (!this.codecStream.headersWritten) {
+          this.encoder = new FilterIterator([], { headers: (h, end) => this.writeResponseHeaders(h, end), data: (d, end) => this.writeResponseData(d, end), trailers: (t) => this.writeResponseTrailers(t) });
+          this.sendLocalReply(500, 'Internal Server Error', { details: 'response_payload_too_large' });
+        } else this.resetStream('response_payload_too_large');
+      },
+    );
 
     this.armTimers();
     stream.start();
@@ -304,6 +318,14 @@ export class ActiveStream {
     this.encoder.trailers(trailers);
   }
 
+  setDecoderBufferLimit(bytes: number): void {
+    this.decoder.bufferLimit = bytes;
+  }
+
+  setEncoderBufferLimit(bytes: number): void {
+    this.encoder.bufferLimit = bytes;
+  }
+
   continueDecoding(index: number): void {
     this.decoder.continueFrom(index);
   }
@@ -336,6 +358,9 @@ export class ActiveStream {
     this.streamInfo.firstDownstreamTxByteSent = this.streamInfo.elapsedMs();
     this.streamInfo.responseHeadersBytes = headers.byteSize();
     const isHead = this.requestHeaders.get(':method') === 'HEAD';
+    // Answering before the request body is in: an HTTP/1 connection cannot be reused
+    // (the rest of the body is still on the wire), so it closes after this response.
+    if (!this.requestComplete && this.codecStream.protocol !== 'HTTP/2') this.codecStream.closeConnectionAfterResponse();
     this.codecStream.writeHeaders(headers, end);
     if (end) this.onResponseComplete();
     else if (isHead) {

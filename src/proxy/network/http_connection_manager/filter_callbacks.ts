@@ -43,6 +43,9 @@ export class DecoderCallbacks extends CommonCallbacks implements DecoderFilterCa
   decodingBuffer(): Buffer | undefined {
     return this.stream.decodingBuffer(this.index);
   }
+  setDecoderBufferLimit(bytes: number): void {
+    this.stream.setDecoderBufferLimit(bytes);
+  }
   addDecodedData(data: Buffer): void {
     const existing = this.stream.decodingBuffer(this.index);
     this.stream.replaceDecodingBuffer(this.index, existing ? Buffer.concat([existing, data]) : data);
@@ -82,6 +85,9 @@ export class EncoderCallbacks extends CommonCallbacks implements EncoderFilterCa
   }
   encodingBuffer(): Buffer | undefined {
     return this.stream.encodingBuffer(this.index);
+  }
+  setEncoderBufferLimit(bytes: number): void {
+    this.stream.setEncoderBufferLimit(bytes);
   }
   addEncodedData(data: Buffer): void {
     const existing = this.stream.encodingBuffer(this.index);
