@@ -37,6 +37,10 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     throw err;
   }
   const server = new Server(options);
+  if (!options.configPath && !options.configYaml) {
+    process.stderr.write('skein proxy: At least one of --config-path (-c) or --config-yaml should be non-empty (see skein proxy --help)\n');
+    return 1;
+  }
   const where = options.configPath ?? '--config-yaml';
   if (options.mode === 'validate') {
     try {

@@ -79,7 +79,13 @@ export function compileRe2(pattern: string, anchored: boolean): RegExp {
     return new RegExp(wrapped, flags + 'u');
   } catch {
     // Some RE2 escapes are invalid in unicode mode but fine without it.
-    return new RegExp(wrapped, flags);
+    try {
+      return new RegExp(wrapped, flags);
+    } catch (err) {
+      // Report the user's pattern, not the wrapped source JavaScript saw.
+      const reason = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+      throw new Error(`${JSON.stringify(pattern)}: ${reason}`);
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { loadBootstrap, type Bootstrap } from '../../api/bootstrap.js';
 import { ConfigError, formatIssue } from '../../api/json/issues.js';
 import { durationMs } from '../../api/json/wkt.js';
+import { spanOf } from '../../api/json/spans.js';
 import { logger, logRegistry, normalizeLevel } from '../../common/logger.js';
 import { AdminServer } from '../admin/admin_server.js';
 import type { ListenerProto } from '../listener/listener_config.js';
@@ -116,11 +117,19 @@ export class Server {
       }
     };
     const res = this.bootstrap.static_resources ?? {};
+    const seenClusters = new Set<string>();
     (res.clusters ?? []).forEach((c, i) => tryIt(() => {
+      if (seenClusters.has(c.name ?? '')) throw ConfigError.single(`static_resources.clusters[${i}].name`, `cluster manager: duplicate cluster '${c.name}' found`, spanOf(c));
+      seenClusters.add(c.name ?? '');
       createDiscovery(c, `static_resources.clusters[${i}]`, CLUSTER_STATS.create(new StatsStore().scope('')));
       plane.addOrUpdateCluster(c, `static_resources.clusters[${i}]`);
     }));
-    (res.listeners ?? []).forEach((l, i) => tryIt(() => plane.buildListener(l, `static_resources.listeners[${i}]`)));
+    const seenListeners = new Set<string>();
+    (res.listeners ?? []).forEach((l, i) => tryIt(() => {
+      if (seenListeners.has(l.name ?? '')) throw ConfigError.single(`static_resources.listeners[${i}].name`, `error adding listener '${l.name}': duplicate listener name`, spanOf(l));
+      seenListeners.add(l.name ?? '');
+      plane.buildListener(l, `static_resources.listeners[${i}]`);
+    }));
     if (issues.length) throw new ConfigError(issues.flatMap((e) => e.issues));
   }
 

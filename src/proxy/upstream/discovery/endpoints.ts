@@ -17,6 +17,8 @@ export interface EndpointSpec {
   metadata?: envoy.config.core.v3.Metadata;
   edsHealth?: string;
   path: string;
+  /** The config object the endpoint came from (for file:line in errors). */
+  source: object;
 }
 
 export function endpointsOf(assignment: envoy.config.endpoint.v3.ClusterLoadAssignment | undefined, path: string): EndpointSpec[] {
@@ -42,6 +44,7 @@ export function endpointsOf(assignment: envoy.config.endpoint.v3.ClusterLoadAssi
         metadata: lbe.metadata,
         edsHealth: lbe.health_status,
         path: at,
+        source: lbe,
       });
     });
   });

@@ -1,6 +1,7 @@
 // STATIC clusters (and EDS-free fixed lists): addresses must already be IPs.
 import type { envoy } from '../../../api/envoy-types.generated.js';
 import { ConfigError } from '../../../api/json/issues.js';
+import { spanOf } from '../../../api/json/spans.js';
 import type { HostDescription } from '../host.js';
 import { describeResolved, endpointsOf, isIpAddress } from './endpoints.js';
 import type { ClusterDiscovery } from './types.js';
@@ -16,6 +17,7 @@ export class StaticDiscovery implements ClusterDiscovery {
         throw ConfigError.single(
           `${spec.path}.endpoint.address.socket_address.address`,
           `malformed IP address: ${spec.address} (a STATIC cluster needs IP addresses; use type STRICT_DNS or LOGICAL_DNS for names)`,
+          spanOf(spec.source),
         );
       }
       return describeResolved(spec, spec.address, spec.hostname);
