@@ -40,6 +40,8 @@ export interface LocalReplyOptions {
 
 interface StreamFilterCallbacksBase {
   readonly streamInfo: StreamInfo;
+  /** "[C3][S17]": prefix for this stream's log lines, as Envoy tags them. */
+  readonly logTag: string;
   readonly connection: ConnectionInfo;
   /** The route chosen for this request (cached; see clearRouteCache). */
   route(): Route | null;

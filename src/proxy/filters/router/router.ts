@@ -3,6 +3,7 @@
 // upstream with Envoy's added headers, enforces the route and per-try timeouts,
 // retries by policy, and streams the response back with flow control both ways.
 import { logger } from '../../../common/logger.js';
+import { dumpHeaders } from '../../http/debug_format.js';
 import { FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, type DecoderFilterCallbacks, type StreamDecoderFilter } from '../../http/filter.js';
 import { HeaderMap } from '../../http/header_map.js';
 import { newUri, pickWeightedCluster, type ForwardAction, type Route, type WeightedClusterChoice } from '../../http/route/route_entry.js';
@@ -288,6 +289,10 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
     const attempt = new UpstreamAttempt(host, cluster, this.attemptCount, this);
     this.attempt = attempt;
     if (cb.streamInfo.firstUpstreamTxByteSent === undefined) cb.streamInfo.firstUpstreamTxByteSent = cb.streamInfo.elapsedMs();
+    if (log.enabled('debug')) {
+      log.debug(`${cb.logTag} cluster '${cluster.name}' match for URL '${headers.get(':path')}'`);
+      log.debug(`${cb.logTag} router decoding headers:\n${dumpHeaders(headers)}`);
+    }
     attempt.start(headers.get(':method') ?? 'GET', headers.get(':path') ?? '/', headers, body, this.timeouts.perTryMs);
   }
 
@@ -295,6 +300,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
 
   onHeaders(attempt: UpstreamAttempt, status: number, headers: HeaderMap): boolean {
     if (attempt !== this.attempt || this.destroyed) return true;
+    if (log.enabled('debug')) log.debug(`${this.cb.logTag} upstream headers complete: end_stream=false\n${dumpHeaders(headers)}`);
     const retry = this.retry;
     if (retry && !this.responseStarted) {
       const decision = retry.onResponse(status, headers);
@@ -349,7 +355,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
     this.lastReset = reason;
     this.cb.streamInfo.upstreamTransportFailureReason = detail;
     attempt.host.counters.rq_error++;
-    log.debug(`upstream reset: ${RESET_REASON_TEXT[reason]} (${detail})`);
+    log.debug(`${this.cb.logTag} upstream reset: reset reason: ${RESET_REASON_TEXT[reason]}, transport failure reason: ${detail}`);
     if (this.responseStarted) {
       this.config.hcmStats.rq_reset_after_downstream_response_started.inc();
       this.cb.streamInfo.setResponseFlag(RESET_FLAGS[reason]);
@@ -434,6 +440,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
 
   private scheduleRetry(): void {
     const delay = this.retry!.backoffMs();
+    if (log.enabled('debug')) log.debug(`${this.cb.logTag} performing retry in ${Math.round(delay)}ms`);
     this.cluster!.info.activeRetries++;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;

@@ -13,6 +13,7 @@ import type { FormatContext } from '../../observability/formatter/types.js';
 import type { HcmConnection, HttpConnectionManager } from './connection_manager.js';
 import { DecoderCallbacks, EncoderCallbacks } from './filter_callbacks.js';
 import { mutateRequestHeaders, mutateResponseHeaders } from './header_utility.js';
+import { dumpHeaders, newStreamId } from '../../http/debug_format.js';
 
 const log = logger('http');
 
@@ -36,6 +37,8 @@ export class ActiveStream {
   private writableWaiters: Array<() => void> = [];
   private downstreamBlocked = false;
   readonly upgrade: boolean;
+  /** "[C3][S17]" — Envoy's connection/stream tag for log lines. */
+  readonly logTag: string;
 
   constructor(
     readonly manager: HttpConnectionManager,
@@ -44,6 +47,7 @@ export class ActiveStream {
   ) {
     // Upgrades (websocket) are proxied once the upgrade path lands with HTTP/2 support.
     this.upgrade = false;
+    this.logTag = `[C${connectionState.connection.info.id}][S${newStreamId()}]`;
   }
 
   get config() {
@@ -141,6 +145,7 @@ export class ActiveStream {
     stream.start();
     if (!this.validateRequest(headers)) return;
     const end = stream.headersOnlyRequest;
+    if (log.enabled('debug')) log.debug(`${this.logTag} request headers complete (end_stream=${end}):\n${dumpHeaders(headers)}`);
     if (end) this.markRequestComplete();
     this.decoder.headers(headers, end);
   }
@@ -247,6 +252,7 @@ export class ActiveStream {
 
   private markRequestComplete(): void {
     this.requestComplete = true;
+    if (log.enabled('debug')) log.debug(`${this.logTag} request end stream`);
     this.streamInfo.lastDownstreamRxByteReceived = this.streamInfo.elapsedMs();
     if (this.requestTimer) {
       clearTimeout(this.requestTimer);
@@ -361,6 +367,7 @@ export class ActiveStream {
     // Answering before the request body is in: an HTTP/1 connection cannot be reused
     // (the rest of the body is still on the wire), so it closes after this response.
     if (!this.requestComplete && this.codecStream.protocol !== 'HTTP/2') this.codecStream.closeConnectionAfterResponse();
+    if (log.enabled('debug')) log.debug(`${this.logTag} encoding headers via codec (end_stream=${end}):\n${dumpHeaders(headers)}`);
     this.codecStream.writeHeaders(headers, end);
     if (end) this.onResponseComplete();
     else if (isHead) {
@@ -412,6 +419,7 @@ export class ActiveStream {
 
   sendLocalReply(status: number, body: string, options: LocalReplyOptions): void {
     if (this.finalized) return;
+    if (log.enabled('debug')) log.debug(`${this.logTag} Sending local reply with details ${options.details}`);
     if (options.flag) this.streamInfo.setResponseFlag(options.flag);
     this.streamInfo.responseCodeDetails = options.details;
     if (this.codecStream.headersWritten) {

@@ -13,6 +13,9 @@ abstract class CommonCallbacks {
   get streamInfo() {
     return this.stream.streamInfo;
   }
+  get logTag(): string {
+    return this.stream.logTag;
+  }
   get connection() {
     return this.stream.connection;
   }
