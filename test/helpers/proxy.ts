@@ -88,3 +88,15 @@ ${indent(extra, 2)}
     - lb_endpoints:
 ${ports.map((p) => `      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${p} } } }`).join('\n')}`;
 }
+
+/** A route config sending every request to `cluster` (the common test case). */
+export function routeAllTo(cluster: string, routeExtra = ''): string {
+  return `
+name: local
+virtual_hosts:
+- name: all
+  domains: ["*"]
+  routes:
+  - match: { prefix: "/" }
+    route: { cluster: ${cluster}${routeExtra ? `, ${routeExtra}` : ''} }`;
+}

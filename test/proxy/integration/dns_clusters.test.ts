@@ -2,17 +2,10 @@
 // (/etc/hosts), feed auto_host_rewrite, and survive names that do not resolve.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootstrapYaml, startProxy } from '../../helpers/proxy.js';
+import { bootstrapYaml, routeAllTo, startProxy } from '../../helpers/proxy.js';
 import { startEcho } from '../../../src/testing/echo/index.js';
 
-const ROUTES = `
-name: local
-virtual_hosts:
-- name: all
-  domains: ["*"]
-  routes:
-  - match: { prefix: "/" }
-    route: { cluster: dns, auto_host_rewrite: true }`;
+const ROUTES = routeAllTo('dns', 'auto_host_rewrite: true');
 
 function dnsCluster(type: string, address: string, port: number, extra = ''): string {
   return `- name: dns

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { bootstrapYaml, startProxy, staticCluster, type RunningProxy } from '../../helpers/proxy.js';
+import { bootstrapYaml, routeAllTo, startProxy, staticCluster, type RunningProxy } from '../../helpers/proxy.js';
 import { startEcho } from '../../../src/testing/echo/index.js';
 
 type Echo = Awaited<ReturnType<typeof startEcho>>;
@@ -15,14 +15,7 @@ interface Echoed {
   headers: Record<string, string[]>;
 }
 
-const ROUTES = `
-name: local
-virtual_hosts:
-- name: all
-  domains: ["*"]
-  routes:
-  - match: { prefix: "/" }
-    route: { cluster: echo }`;
+const ROUTES = routeAllTo('echo');
 
 async function withProxy(echo: Echo, hcmExtra: string, fn: (p: RunningProxy) => Promise<void>, httpFilters?: string): Promise<void> {
   const proxy = await startProxy(bootstrapYaml({ routeConfig: ROUTES, clusters: staticCluster('echo', [echo.port]), hcmExtra, httpFilters }));
@@ -114,7 +107,7 @@ internal_address_config:
         ['server_header_transformation: PASS_THROUGH', 'upstream-server'],
         ['server_header_transformation: APPEND_IF_ABSENT', 'upstream-server'],
       ] as const) {
-        const proxy = await startProxy(bootstrapYaml({ routeConfig: ROUTES.replace('cluster: echo', 'cluster: up'), clusters: staticCluster('up', [port]), hcmExtra: extra }));
+        const proxy = await startProxy(bootstrapYaml({ routeConfig: routeAllTo('up'), clusters: staticCluster('up', [port]), hcmExtra: extra }));
         try {
           const res = await fetch(proxy.url('main'));
           assert.equal(res.headers.get('server'), expected, extra || 'default');

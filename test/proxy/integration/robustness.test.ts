@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { bootstrapYaml, startProxy, staticCluster, type RunningProxy } from '../../helpers/proxy.js';
+import { bootstrapYaml, routeAllTo, startProxy, staticCluster, type RunningProxy } from '../../helpers/proxy.js';
 import { startHttpbin } from '../../../src/testing/httpbin/index.js';
 
 /** Sends raw bytes and returns everything the proxy answers until it closes. */
@@ -48,14 +48,7 @@ describe('downstream robustness', () => {
     httpbin = await startHttpbin({ port: 0, host: '127.0.0.1' });
     proxy = await startProxy(
       bootstrapYaml({
-        routeConfig: `
-name: local
-virtual_hosts:
-- name: all
-  domains: ["*"]
-  routes:
-  - match: { prefix: "/" }
-    route: { cluster: httpbin }`,
+        routeConfig: routeAllTo('httpbin'),
         clusters: staticCluster('httpbin', [httpbin.port]),
       }),
     );
@@ -145,14 +138,7 @@ describe('upstream failures', () => {
     await new Promise((r) => closed.close(r));
     const proxy = await startProxy(
       bootstrapYaml({
-        routeConfig: `
-name: local
-virtual_hosts:
-- name: all
-  domains: ["*"]
-  routes:
-  - match: { prefix: "/" }
-    route: { cluster: dead }`,
+        routeConfig: routeAllTo('dead'),
         clusters: staticCluster('dead', [port]),
       }),
     );
@@ -177,14 +163,7 @@ virtual_hosts:
     const port = (upstream.address() as net.AddressInfo).port;
     const proxy = await startProxy(
       bootstrapYaml({
-        routeConfig: `
-name: local
-virtual_hosts:
-- name: all
-  domains: ["*"]
-  routes:
-  - match: { prefix: "/" }
-    route: { cluster: flaky }`,
+        routeConfig: routeAllTo('flaky'),
         clusters: staticCluster('flaky', [port]),
       }),
     );
@@ -212,14 +191,7 @@ virtual_hosts:
   it('cluster with no endpoints: 503 "no healthy upstream"', async () => {
     const proxy = await startProxy(
       bootstrapYaml({
-        routeConfig: `
-name: local
-virtual_hosts:
-- name: all
-  domains: ["*"]
-  routes:
-  - match: { prefix: "/" }
-    route: { cluster: empty }`,
+        routeConfig: routeAllTo('empty'),
         clusters: `- name: empty
   connect_timeout: 1s
   type: STATIC

@@ -4,7 +4,7 @@
 // health arithmetic at build time keeps chooseHost down to a comparison and an index.
 import type { envoy } from '../../../api/envoy-types.generated.js';
 import type { Host } from '../host.js';
-import type { HostSet, LbContext } from '../load_balancer.js';
+import type { HostSet, LbContext, LoadBalancer } from '../load_balancer.js';
 
 export type Cluster = envoy.config.cluster.v3.Cluster;
 /** Uniform in [0, 1), like Math.random (tests pass a seeded one). */
@@ -167,4 +167,39 @@ export function hashLow(key: bigint): number {
 /** A random 32-bit word, for hash-based balancers picking without a hash key. */
 export function randomWord(random: RandomSource): number {
   return Math.floor(random() * 4294967296);
+}
+
+/** Picks one host from a fixed host list (one per health source: healthy, degraded, all). */
+export interface HostPicker {
+  pick(): Host;
+}
+
+/**
+ * The shared shell of the list-based balancers (ROUND_ROBIN, RANDOM, LEAST_REQUEST):
+ * choose the health source (healthy / degraded / panic), let that source's picker
+ * choose, and re-pick for the retry host predicate.
+ */
+export class PickerLoadBalancer<P extends HostPicker> implements LoadBalancer {
+  private readonly sources: SourceSelector<P>;
+  /** Panic mode: picks spread over all hosts (Envoy counts these picks as lb_healthy_panic). */
+  readonly inPanic: boolean;
+
+  constructor(
+    hostSet: HostSet,
+    cluster: Cluster,
+    private readonly random: RandomSource,
+    makePicker: (hosts: readonly Host[]) => P,
+  ) {
+    this.sources = new SourceSelector(planSources(hostSet, cluster), makePicker);
+    this.inPanic = this.sources.plan.panic;
+  }
+
+  chooseHost(context?: LbContext): Host | null {
+    return chooseWithRetries(this, context);
+  }
+
+  pickOnce(): Host | null {
+    const picker = this.sources.select(this.random);
+    return picker === null ? null : picker.pick();
+  }
 }

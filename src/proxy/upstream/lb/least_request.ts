@@ -4,18 +4,8 @@
 // EDF scheduler with each host's weight divided by (active + 1)^active_request_bias,
 // recomputed for a host each time it is picked.
 import type { Host } from '../host.js';
-import type { HostSet, LbContext, LoadBalancer, LoadBalancerFactory } from '../load_balancer.js';
-import {
-  chooseWithRetries,
-  planSources,
-  randomIndex,
-  SourceSelector,
-  validateCommonLbConfig,
-  weightOf,
-  weightsAreEqual,
-  type Cluster,
-  type RandomSource,
-} from './base.js';
+import type { HostSet, LoadBalancerFactory } from '../load_balancer.js';
+import { randomIndex, validateCommonLbConfig, weightOf, weightsAreEqual, type Cluster, type RandomSource, PickerLoadBalancer } from './base.js';
 import { EdfScheduler } from './edf.js';
 
 const DEFAULT_CHOICE_COUNT = 2;
@@ -93,28 +83,10 @@ class LeastRequestPicker {
   }
 }
 
-export class LeastRequestLoadBalancer implements LoadBalancer {
-  private readonly sources: SourceSelector<LeastRequestPicker>;
-  /** Panic mode: picks spread over all hosts (Envoy counts these picks as lb_healthy_panic). */
-  readonly inPanic: boolean;
-
-  constructor(
-    hostSet: HostSet,
-    cluster: Cluster,
-    private readonly random: RandomSource = Math.random,
-  ) {
+export class LeastRequestLoadBalancer extends PickerLoadBalancer<LeastRequestPicker> {
+  constructor(hostSet: HostSet, cluster: Cluster, random: RandomSource = Math.random) {
     const options = optionsOf(cluster);
-    this.sources = new SourceSelector(planSources(hostSet, cluster), (hosts) => new LeastRequestPicker(hosts, random, options));
-    this.inPanic = this.sources.plan.panic;
-  }
-
-  chooseHost(context?: LbContext): Host | null {
-    return chooseWithRetries(this, context);
-  }
-
-  pickOnce(): Host | null {
-    const picker = this.sources.select(this.random);
-    return picker === null ? null : picker.pick();
+    super(hostSet, cluster, random, (hosts) => new LeastRequestPicker(hosts, random, options));
   }
 }
 

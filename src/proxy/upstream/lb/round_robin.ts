@@ -2,18 +2,8 @@
 // EDF scheduler when weights differ (smooth interleaving rather than blocks of one host).
 // Both start at a random point so that many balancers do not hit the same host first.
 import type { Host } from '../host.js';
-import type { HostSet, LbContext, LoadBalancer, LoadBalancerFactory } from '../load_balancer.js';
-import {
-  chooseWithRetries,
-  planSources,
-  randomIndex,
-  SourceSelector,
-  validateCommonLbConfig,
-  weightOf,
-  weightsAreEqual,
-  type Cluster,
-  type RandomSource,
-} from './base.js';
+import type { HostSet, LoadBalancerFactory } from '../load_balancer.js';
+import { randomIndex, validateCommonLbConfig, weightOf, weightsAreEqual, type Cluster, type RandomSource, PickerLoadBalancer } from './base.js';
 import { EdfScheduler } from './edf.js';
 
 /** Round robin over one host list. */
@@ -45,27 +35,9 @@ class RoundRobinPicker {
   }
 }
 
-export class RoundRobinLoadBalancer implements LoadBalancer {
-  private readonly sources: SourceSelector<RoundRobinPicker>;
-  /** Panic mode: picks spread over all hosts (Envoy counts these picks as lb_healthy_panic). */
-  readonly inPanic: boolean;
-
-  constructor(
-    hostSet: HostSet,
-    cluster: Cluster,
-    private readonly random: RandomSource = Math.random,
-  ) {
-    this.sources = new SourceSelector(planSources(hostSet, cluster), (hosts) => new RoundRobinPicker(hosts, random));
-    this.inPanic = this.sources.plan.panic;
-  }
-
-  chooseHost(context?: LbContext): Host | null {
-    return chooseWithRetries(this, context);
-  }
-
-  pickOnce(): Host | null {
-    const picker = this.sources.select(this.random);
-    return picker === null ? null : picker.pick();
+export class RoundRobinLoadBalancer extends PickerLoadBalancer<RoundRobinPicker> {
+  constructor(hostSet: HostSet, cluster: Cluster, random: RandomSource = Math.random) {
+    super(hostSet, cluster, random, (hosts) => new RoundRobinPicker(hosts, random));
   }
 }
 
