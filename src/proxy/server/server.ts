@@ -9,7 +9,8 @@ import { spanOf } from '../../api/json/spans.js';
 import { logger, logRegistry, normalizeLevel } from '../../common/logger.js';
 import { AdminServer } from '../admin/admin_server.js';
 import type { ListenerProto } from '../listener/listener_config.js';
-import { declareStats, type StatsOf } from '../stats/declare.js';
+import type { StatsOf } from '../stats/declare.js';
+import { LISTENER_MANAGER_STATS, SERVER_STATS } from './server_stats.js';
 import { StatsStore } from '../stats/store.js';
 import type { Cluster } from '../upstream/cluster_info.js';
 import { CLUSTER_MANAGER_STATS, CLUSTER_STATS } from '../upstream/cluster_stats.js';
@@ -26,20 +27,6 @@ import { SKEIN_VERSION } from '../../common/version.js';
 
 const log = logger('main');
 const configLog = logger('config');
-
-export const SERVER_STATS = declareStats({
-  counters: ['debug_assertion_failures', 'dropped_stat_flushes', 'dynamic_unknown_fields', 'envoy_bug_failures', 'envoy_notifications', 'static_unknown_fields', 'wip_protos'],
-  gauges: ['concurrency', 'days_until_first_cert_expiring', 'hot_restart_epoch', 'hot_restart_generation', 'live', 'memory_allocated', 'memory_heap_size', 'memory_physical_size', 'parent_connections', 'seconds_until_first_ocsp_response_expiring', 'state', 'stats_recent_lookups', 'total_connections', 'uptime', 'version'],
-  histograms: ['initialization_time_ms'],
-  neverImportGauges: ['concurrency', 'live', 'state', 'uptime', 'version', 'hot_restart_epoch', 'hot_restart_generation', 'memory_allocated', 'memory_heap_size', 'memory_physical_size'],
-});
-
-export const LISTENER_MANAGER_STATS = declareStats({
-  counters: ['listener_added', 'listener_create_failure', 'listener_create_success', 'listener_in_place_updated', 'listener_modified', 'listener_removed', 'listener_stopped'],
-  gauges: ['total_filter_chains_draining', 'total_listeners_active', 'total_listeners_draining', 'total_listeners_warming', 'workers_started'],
-  histograms: [],
-  neverImportGauges: ['total_filter_chains_draining', 'total_listeners_active', 'total_listeners_draining', 'total_listeners_warming', 'workers_started'],
-});
 
 export type ServerState = 'LIVE' | 'DRAINING' | 'PRE_INITIALIZING' | 'INITIALIZING';
 const STATE_CODE: Record<ServerState, number> = { LIVE: 0, DRAINING: 1, PRE_INITIALIZING: 2, INITIALIZING: 3 };
