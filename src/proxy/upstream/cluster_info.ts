@@ -4,7 +4,7 @@ import type { envoy } from '../../api/envoy-types.generated.js';
 import { ConfigError } from '../../api/json/issues.js';
 import { spanOf } from '../../api/json/spans.js';
 import { durationMs, unwrap } from '../../api/json/wkt.js';
-import type { StatsScope } from '../stats/store.js';
+import type { Counter, Histogram, StatsScope } from '../stats/store.js';
 import { CIRCUIT_BREAKER_STATS, CLUSTER_STATS, type CircuitBreakerStats, type ClusterStats } from './cluster_stats.js';
 
 export type Cluster = envoy.config.cluster.v3.Cluster;
@@ -84,17 +84,32 @@ export class ClusterInfo {
   }
 
   /** Counts a response code the way Envoy's router does: upstream_rq_<code> and <class>xx. */
+  /** Per-code counters by (code, internal), created on first use and kept (no name building per request). */
+  private readonly codeCounters = new Map<number, Counter[]>();
+  private readonly timeHistograms: Array<Histogram | undefined> = [];
+
   chargeResponseCode(code: number, internal: boolean): void {
-    this.scope.counter(`upstream_rq_${code}`).inc();
-    this.scope.counter(`upstream_rq_${Math.floor(code / 100)}xx`).inc();
-    const origin = internal ? 'internal.' : 'external.';
-    this.scope.counter(`${origin}upstream_rq_${code}`).inc();
-    this.scope.counter(`${origin}upstream_rq_${Math.floor(code / 100)}xx`).inc();
+    const key = internal ? -code : code;
+    let counters = this.codeCounters.get(key);
+    if (!counters) {
+      const cls = `${Math.floor(code / 100)}xx`;
+      const origin = internal ? 'internal.' : 'external.';
+      counters = [
+        this.scope.counter(`upstream_rq_${code}`),
+        this.scope.counter(`upstream_rq_${cls}`),
+        this.scope.counter(`${origin}upstream_rq_${code}`),
+        this.scope.counter(`${origin}upstream_rq_${cls}`),
+      ];
+      this.codeCounters.set(key, counters);
+    }
+    for (const c of counters) c.inc();
     this.stats.upstream_rq_completed.inc();
   }
 
   recordResponseTime(ms: number, internal: boolean): void {
-    this.scope.histogram('upstream_rq_time').record(ms);
-    this.scope.histogram(`${internal ? 'internal' : 'external'}.upstream_rq_time`).record(ms);
+    const h = this.timeHistograms;
+    (h[0] ??= this.scope.histogram('upstream_rq_time')).record(ms);
+    const i = internal ? 1 : 2;
+    (h[i] ??= this.scope.histogram(`${internal ? 'internal' : 'external'}.upstream_rq_time`)).record(ms);
   }
 }

@@ -46,6 +46,11 @@ export class RetryState {
     for (const h of ['x-envoy-retry-on', 'x-envoy-retry-grpc-on', 'x-envoy-max-retries', 'x-envoy-retriable-status-codes']) requestHeaders.remove(h);
   }
 
+  /** Does the request carry any retry header (to honour or strip)? */
+  static requested(headers: HeaderMap): boolean {
+    return headers.has('x-envoy-retry-on') || headers.has('x-envoy-retry-grpc-on') || headers.has('x-envoy-max-retries') || headers.has('x-envoy-retriable-status-codes');
+  }
+
   get enabled(): boolean {
     return this.retryOn.size > 0 && this.remaining > 0;
   }

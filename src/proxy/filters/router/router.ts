@@ -122,9 +122,13 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
         addCookie: (name, path, ttl, attributes) => this.addDownstreamCookie(name, path, ttl, attributes),
       });
     }
-    this.retry = new RetryState(forward.retryPolicy, headers, trusted, cluster.info);
+    // Most routes never retry: skip the retry bookkeeping unless the policy or the
+    // (trusted) request asks for it.
+    if (forward.retryPolicy.retryOn.size > 0 || RetryState.requested(headers)) {
+      this.retry = new RetryState(forward.retryPolicy, headers, trusted, cluster.info);
+    }
     this.finalizeRequestHeaders(route, forward, headers);
-    if (!this.retry.enabled) this.bodyChunks = undefined; // no retries: do not keep the body
+    if (!this.retry?.enabled) this.bodyChunks = undefined; // no retries: do not keep the body
     this.requestEnded = endStream;
     if (endStream) this.onRequestComplete();
     this.startAttempt();
@@ -192,14 +196,14 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
    * most_specific_header_mutations_wins), then the route's host and path rewrites.
    */
   private finalizeRequestHeaders(route: Route, forward: ForwardAction, headers: HeaderMap): void {
-    const ctx = this.formatContext();
-    const vh = route.virtualHost;
     const weighted = this.weighted;
-    if (weighted && !weighted.requestHeaders.isEmpty) weighted.requestHeaders.apply(headers, ctx);
+    const levels = route.requestMutationLevels();
+    if (levels.length || (weighted && !weighted.requestHeaders.isEmpty)) {
+      const ctx = this.formatContext();
+      if (weighted && !weighted.requestHeaders.isEmpty) weighted.requestHeaders.apply(headers, ctx);
+      for (const m of levels) m.apply(headers, ctx);
+    }
     if (weighted?.hostRewriteLiteral !== undefined) headers.set(':authority', weighted.hostRewriteLiteral);
-    const levels = [route.requestHeaders, vh.requestHeaders, vh.table.requestHeaders];
-    if (vh.table.mostSpecificHeaderMutationsWins) levels.reverse();
-    for (const m of levels) if (!m.isEmpty) m.apply(headers, ctx);
     let host: string | undefined;
     if (forward.hostRewriteLiteral !== undefined) host = forward.hostRewriteLiteral;
     else if (forward.hostRewriteHeader) host = headers.get(forward.hostRewriteHeader);
@@ -464,12 +468,12 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
   private applyResponseMutations(headers: HeaderMap): void {
     const route = this.route;
     if (!route) return;
+    const levels = route.responseMutationLevels();
+    const weighted = this.weighted && !this.weighted.responseHeaders.isEmpty ? this.weighted.responseHeaders : undefined;
+    if (!levels.length && !weighted) return;
     const ctx: FormatContext = { ...this.formatContext(), responseHeaders: headers };
-    const vh = route.virtualHost;
-    if (this.weighted && !this.weighted.responseHeaders.isEmpty) this.weighted.responseHeaders.apply(headers, ctx);
-    const levels = [route.responseHeaders, vh.responseHeaders, vh.table.responseHeaders];
-    if (vh.table.mostSpecificHeaderMutationsWins) levels.reverse();
-    for (const m of levels) if (!m.isEmpty) m.apply(headers, ctx);
+    weighted?.apply(headers, ctx);
+    for (const m of levels) m.apply(headers, ctx);
   }
 
   /**

@@ -222,6 +222,28 @@ export class Route {
   }
 
   /** Per-route filter config, falling back to the virtual host and route config. */
+  private requestLevels?: HeaderMutations[];
+  private responseLevels?: HeaderMutations[];
+
+  /**
+   * The non-empty request header mutations of route, virtual host and route config, in
+   * the order they apply (least specific last, unless most_specific_header_mutations_wins).
+   * Computed once: most routes have none, and the router then skips the work entirely.
+   */
+  requestMutationLevels(): HeaderMutations[] {
+    return (this.requestLevels ??= this.orderedLevels(this.requestHeaders, this.virtualHost.requestHeaders, this.virtualHost.table.requestHeaders));
+  }
+
+  responseMutationLevels(): HeaderMutations[] {
+    return (this.responseLevels ??= this.orderedLevels(this.responseHeaders, this.virtualHost.responseHeaders, this.virtualHost.table.responseHeaders));
+  }
+
+  private orderedLevels(route: HeaderMutations, vh: HeaderMutations, table: HeaderMutations): HeaderMutations[] {
+    const levels = [route, vh, table];
+    if (this.virtualHost.table.mostSpecificHeaderMutationsWins) levels.reverse();
+    return levels.filter((m) => !m.isEmpty);
+  }
+
   perFilterConfig(filterName: string): AnyMessage | undefined {
     return this.perFilter[filterName] ?? this.virtualHost.perFilterConfig(filterName);
   }

@@ -32,6 +32,21 @@ export function isInternalAddress(ip: string, cidrs?: Array<{ prefix: string; le
   return lower === '::1' || lower.startsWith('fc') || lower.startsWith('fd');
 }
 
+// Clients repeat: remember the answer per address instead of parsing it per request.
+const internalCache = new WeakMap<object, Map<string, boolean>>();
+
+function isInternalCached(ip: string, config: HcmConfig): boolean {
+  let cache = internalCache.get(config);
+  if (!cache) internalCache.set(config, (cache = new Map()));
+  let v = cache.get(ip);
+  if (v === undefined) {
+    if (cache.size > 10_000) cache.clear();
+    v = isInternalAddress(ip, config.internalAddressCidrs);
+    cache.set(ip, v);
+  }
+  return v;
+}
+
 export interface RequestMutationResult {
   /** Envoy's "edge request": from an untrusted (external) client. */
   edgeRequest: boolean;
@@ -51,7 +66,7 @@ export function mutateRequestHeaders(headers: HeaderMap, connection: ConnectionI
   let edgeRequest = false;
   if (config.useRemoteAddress) {
     if (!config.skipXffAppend) headers.appendCopy('x-forwarded-for', remoteAddress);
-    internalRequest = isInternalAddress(remoteAddress, config.internalAddressCidrs);
+    internalRequest = isInternalCached(remoteAddress, config);
     edgeRequest = !internalRequest;
     headers.set('x-forwarded-proto', connection.scheme);
   } else {
@@ -60,9 +75,9 @@ export function mutateRequestHeaders(headers: HeaderMap, connection: ConnectionI
       const hops = xff.split(',').map((s) => s.trim()).filter(Boolean);
       const idx = hops.length - 1 - config.xffNumTrustedHops;
       if (idx >= 0 && net.isIP(hops[idx]!)) remoteAddress = hops[idx]!;
-      internalRequest = hops.length === 1 && net.isIP(hops[0]!) !== 0 && isInternalAddress(hops[0]!, config.internalAddressCidrs);
+      internalRequest = hops.length === 1 && net.isIP(hops[0]!) !== 0 && isInternalCached(hops[0]!, config);
     } else {
-      internalRequest = isInternalAddress(remoteAddress, config.internalAddressCidrs);
+      internalRequest = isInternalCached(remoteAddress, config);
     }
     headers.setIfAbsent('x-forwarded-proto', connection.scheme);
   }
