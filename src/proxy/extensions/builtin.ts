@@ -4,3 +4,4 @@ import '../network/http_connection_manager/config.js';
 import '../filters/router/config.js';
 import '../observability/access_log/index.js';
 import '../filters/buffer/config.js';
+import '../listener/filters/index.js';

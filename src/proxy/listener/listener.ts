@@ -9,7 +9,9 @@ import { StreamInfo } from '../http/stream_info.js';
 import type { DownstreamConnection } from '../network/network_filter.js';
 import { declareStats, type StatsOf } from '../stats/declare.js';
 import type { StatsStore } from '../stats/store.js';
+import { durationMs } from '../../api/json/wkt.js';
 import { selectFilterChain, type ConnectionFacts } from './filter_chain_match.js';
+import { stopPeeking } from './filters/peek.js';
 import { listenerStatPrefix, type CompiledFilterChain, type ListenerGeneration } from './listener_config.js';
 
 const log = logger('conn_handler');
@@ -135,18 +137,9 @@ export class ActiveListener {
       remotePort: socket.remotePort ?? 0,
     };
     try {
-      if (generation.listenerFilters.length) {
-        this.stats.downstream_pre_cx_active.inc();
-        try {
-          for (const make of generation.listenerFilters) {
-            if (!(await make().onAccept(socket, facts))) {
-              socket.destroy();
-              return;
-            }
-          }
-        } finally {
-          this.stats.downstream_pre_cx_active.dec();
-        }
+      if (generation.listenerFilters.length && !(await this.runListenerFilters(socket, generation, facts))) {
+        socket.destroy();
+        return;
       }
       const chain = selectFilterChain(generation.chains, facts) ?? generation.defaultChain;
       if (!chain) {
@@ -159,6 +152,42 @@ export class ActiveListener {
     } catch (err) {
       log.debug(`connection setup failed: ${(err as Error).message}`);
       socket.destroy();
+    }
+  }
+
+  /**
+   * Runs the listener filters in order under listener_filters_timeout (15 s by default, 0
+   * = none). On timeout Envoy counts downstream_pre_cx_timeout and either closes the
+   * connection or, with continue_on_listener_filters_timeout, skips the remaining filters
+   * and matches a chain with what is known; a filter peeking at that moment hands its
+   * bytes back to the socket first (stopPeeking), so nothing read is lost.
+   */
+  private async runListenerFilters(socket: net.Socket, generation: ListenerGeneration, facts: ConnectionFacts): Promise<boolean> {
+    const config = generation.config;
+    const timeoutMs = durationMs(config.listener_filters_timeout, 15_000);
+    const continueOnTimeout = config.continue_on_listener_filters_timeout ?? false;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      if (timeoutMs <= 0) return;
+      timer = setTimeout(() => {
+        this.stats.downstream_pre_cx_timeout.inc();
+        log.debug(`listener filter times out after ${timeoutMs} ms`);
+        if (continueOnTimeout) stopPeeking(socket);
+        else socket.destroy();
+        resolve('timeout');
+      }, timeoutMs);
+    });
+    this.stats.downstream_pre_cx_active.inc();
+    try {
+      for (const make of generation.listenerFilters) {
+        const result = await Promise.race([make().onAccept(socket, facts), timedOut]);
+        if (result === 'timeout') return continueOnTimeout && !socket.destroyed;
+        if (!result) return false;
+      }
+      return true;
+    } finally {
+      clearTimeout(timer);
+      this.stats.downstream_pre_cx_active.dec();
     }
   }
 
