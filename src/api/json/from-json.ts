@@ -69,7 +69,17 @@ function fieldIndex(type: protobuf.Type): Map<string, protobuf.Field> {
   return index;
 }
 
-function describe(value: unknown): string {
+/** Fields marked (udpa.annotations.sensitive) hold key material: never echo their values. */
+function isSensitiveField(field: protobuf.Field): boolean {
+  if (field.options?.['(udpa.annotations.sensitive)'] === true) return true;
+  for (const opt of (field.parsedOptions as unknown as Array<Record<string, unknown>> | null) ?? []) {
+    if (opt['(udpa.annotations.sensitive)'] === true) return true;
+  }
+  return false;
+}
+
+function describe(value: unknown, redact = false): string {
+  if (redact && (typeof value === 'string' || typeof value === 'number')) return `a ${typeof value} (value hidden: sensitive field)`;
   if (value === null) return 'null';
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
@@ -84,7 +94,14 @@ export class ProtoJsonReader {
   readonly issues: ConfigIssue[] = [];
   readonly warnings: ConfigIssue[] = [];
 
+  /** >0 while reading inside a sensitive field (private keys, passwords). */
+  private sensitiveDepth = 0;
+
   constructor(protected readonly options: JsonReadOptions = {}) {}
+
+  protected describe(value: unknown): string {
+    return describe(value, this.sensitiveDepth > 0);
+  }
 
   protected spanOf(loc: Location): SourceSpan | undefined {
     return this.options.positions?.of(loc.container, loc.key) ?? fieldSpanOf(loc.container, loc.key) ?? this.options.fallbackSpan;
@@ -110,7 +127,7 @@ export class ProtoJsonReader {
     const wkt = this.readWellKnown(type, value, loc);
     if (wkt !== NOT_WELL_KNOWN) return wkt;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return this.fail(loc, `expected an object (${shortName(type)}), got ${describe(value)}`);
+      return this.fail(loc, `expected an object (${shortName(type)}), got ${this.describe(value)}`);
     }
     const index = fieldIndex(type);
     const out: Record<string, unknown> = {};
@@ -139,7 +156,10 @@ export class ProtoJsonReader {
       if (field.options?.deprecated === true) {
         this.warnings.push({ path: fieldLoc.path, message: `field "${field.name}" of ${shortName(type)} is deprecated`, span: this.spanOf(fieldLoc) });
       }
+      const sensitive = isSensitiveField(field);
+      if (sensitive) this.sensitiveDepth++;
       const parsed = this.readField(field, raw, fieldLoc);
+      if (sensitive) this.sensitiveDepth--;
       if (parsed !== undefined) {
         out[field.name] = parsed;
         if (this.options.keepFieldSpans) recordFieldSpan(out, field.name, this.spanOf(fieldLoc));
@@ -202,7 +222,7 @@ export class ProtoJsonReader {
     const rules = this.options.skipRules ? null : fieldRules(field);
     const keepSpans = this.options.keepFieldSpans === true;
     if (field.map) {
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.fail(loc, `expected a map (object), got ${describe(raw)}`);
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.fail(loc, `expected a map (object), got ${this.describe(raw)}`);
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
         const entryLoc = this.child(loc, raw, k, k);
@@ -217,7 +237,7 @@ export class ProtoJsonReader {
       return out;
     }
     if (field.repeated) {
-      if (!Array.isArray(raw)) return this.fail(loc, `expected a list, got ${describe(raw)}`);
+      if (!Array.isArray(raw)) return this.fail(loc, `expected a list, got ${this.describe(raw)}`);
       const out: unknown[] = [];
       raw.forEach((item, i) => {
         const itemLoc = this.child(loc, raw, i, String(i));
@@ -304,7 +324,7 @@ export class ProtoJsonReader {
       const name = type.valuesById[raw];
       return name ?? raw;
     }
-    return this.fail(loc, `expected an enum value name (${Object.keys(type.values).join(', ')}), got ${describe(raw)}`);
+    return this.fail(loc, `expected an enum value name (${Object.keys(type.values).join(', ')}), got ${this.describe(raw)}`);
   }
 
   readScalar(kind: string, raw: unknown, loc: Location): unknown {
@@ -312,15 +332,15 @@ export class ProtoJsonReader {
       if (typeof raw === 'string') return raw;
       // YAML turns `name: 8080` into a number; accept its text, as written, for string fields.
       if (typeof raw === 'number' || typeof raw === 'boolean') return this.options.positions?.textOf(loc.container, loc.key) ?? String(raw);
-      return this.fail(loc, `expected a string, got ${describe(raw)}`);
+      return this.fail(loc, `expected a string, got ${this.describe(raw)}`);
     }
     if (kind === 'bool') {
       if (typeof raw === 'boolean') return raw;
       if (raw === 'true' || raw === 'false') return raw === 'true';
-      return this.fail(loc, `expected true or false, got ${describe(raw)}`);
+      return this.fail(loc, `expected true or false, got ${this.describe(raw)}`);
     }
     if (kind === 'bytes') {
-      if (typeof raw !== 'string') return this.fail(loc, `expected base64 text, got ${describe(raw)}`);
+      if (typeof raw !== 'string') return this.fail(loc, `expected base64 text, got ${this.describe(raw)}`);
       const normalized = raw.replace(/-/g, '+').replace(/_/g, '/');
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(normalized.replace(/\s+/g, ''))) return this.fail(loc, 'expected base64 text');
       return Buffer.from(normalized, 'base64');
@@ -331,11 +351,11 @@ export class ProtoJsonReader {
       if (raw === 'Infinity') return Infinity;
       if (raw === '-Infinity') return -Infinity;
       if (typeof raw === 'string' && raw.trim() !== '' && !Number.isNaN(Number(raw))) return Number(raw);
-      return this.fail(loc, `expected a number, got ${describe(raw)}`);
+      return this.fail(loc, `expected a number, got ${this.describe(raw)}`);
     }
     if (INT_TYPES.has(kind)) {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-      if (!Number.isInteger(n)) return this.fail(loc, `expected an integer, got ${describe(raw)}`);
+      if (!Number.isInteger(n)) return this.fail(loc, `expected an integer, got ${this.describe(raw)}`);
       if (UNSIGNED.has(kind) && n < 0) return this.fail(loc, `expected a non-negative integer, got ${n}`);
       if (BITS_32.has(kind)) {
         const [lo, hi] = UNSIGNED.has(kind) ? [0, 0xffffffff] : [-0x80000000, 0x7fffffff];
@@ -371,23 +391,23 @@ export class ProtoJsonReader {
       }
       case '.google.protobuf.Timestamp': {
         const t = typeof raw === 'string' ? parseTimestamp(raw) : undefined;
-        return t ?? this.fail(loc, `expected an RFC 3339 timestamp, got ${describe(raw)}`);
+        return t ?? this.fail(loc, `expected an RFC 3339 timestamp, got ${this.describe(raw)}`);
       }
       case '.google.protobuf.Struct':
-        if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.fail(loc, `expected an object, got ${describe(raw)}`);
+        if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.fail(loc, `expected an object, got ${this.describe(raw)}`);
         return structuredClone(raw);
       case '.google.protobuf.Value':
         return structuredClone(raw);
       case '.google.protobuf.ListValue':
-        if (!Array.isArray(raw)) return this.fail(loc, `expected a list, got ${describe(raw)}`);
+        if (!Array.isArray(raw)) return this.fail(loc, `expected a list, got ${this.describe(raw)}`);
         return structuredClone(raw);
       case '.google.protobuf.Empty':
         if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || Object.keys(raw).length) {
-          return this.fail(loc, `expected an empty object {}, got ${describe(raw)}`);
+          return this.fail(loc, `expected an empty object {}, got ${this.describe(raw)}`);
         }
         return {};
       case '.google.protobuf.FieldMask':
-        if (typeof raw !== 'string') return this.fail(loc, `expected a field mask such as "a.b,c", got ${describe(raw)}`);
+        if (typeof raw !== 'string') return this.fail(loc, `expected a field mask such as "a.b,c", got ${this.describe(raw)}`);
         return { paths: raw.split(',').filter(Boolean).map((p) => p.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())) };
       case '.google.protobuf.Any':
         return this.readAny(raw, loc);
@@ -399,14 +419,14 @@ export class ProtoJsonReader {
 
   /** Any: `{ "@type": url, ...fields }`; a WKT payload sits under `value`. */
   private readAny(raw: unknown, loc: Location): unknown {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.fail(loc, `expected a typed object with "@type", got ${describe(raw)}`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.fail(loc, `expected a typed object with "@type", got ${this.describe(raw)}`);
     const obj = raw as Record<string, unknown>;
     const url = obj['@type'];
     const typeLoc = this.child(loc, obj, '@type', '@type');
     if (url === undefined || url === null || url === '') {
       return this.fail(loc, 'missing "@type" (the type URL of the config inside, e.g. "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager")');
     }
-    if (typeof url !== 'string') return this.fail(typeLoc, `expected a type URL string, got ${describe(url)}`);
+    if (typeof url !== 'string') return this.fail(typeLoc, `expected a type URL string, got ${this.describe(url)}`);
     if (!url.includes('/')) {
       return this.fail(typeLoc, `invalid type URL "${url}": type URLs have the form type.googleapis.com/${url}`);
     }
@@ -436,7 +456,7 @@ export class ProtoJsonReader {
 
   /** TypedStruct carries a message as a Struct; Envoy converts it to the real type. */
   private readTypedStruct(raw: unknown, loc: Location): unknown {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.fail(loc, `expected a TypedStruct object, got ${describe(raw)}`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.fail(loc, `expected a TypedStruct object, got ${this.describe(raw)}`);
     const obj = raw as Record<string, unknown>;
     let ok = true;
     for (const key of Object.keys(obj)) {

@@ -2,6 +2,7 @@
 // draining and quitting, runtime, certificates, health-check failing.
 import { isLogLevel, logRegistry } from '../../common/logger.js';
 import { reopenAll } from '../observability/access_log/index.js';
+import { certsReport } from '../tls/certs_report.js';
 import { json, text, type AdminHandler, type AdminRequest, type AdminResponse } from './handlers.js';
 
 function loggingListing(): string {
@@ -145,7 +146,7 @@ export const SERVER_HANDLERS: AdminHandler[] = [
     path: '/certs',
     help: 'print certs on machine',
     mutates: false,
-    handle: () => json({ certificates: [] }),
+    handle: () => json(certsReport()),
   },
   { path: '/hot_restart_version', help: 'print the hot restart compatibility version', mutates: false, handle: () => text('disabled\n') },
   {

@@ -5,3 +5,4 @@ import '../filters/router/config.js';
 import '../observability/access_log/index.js';
 import '../filters/buffer/config.js';
 import '../listener/filters/index.js';
+import '../tls/register.js';

@@ -110,6 +110,7 @@ export class ActiveListener {
     const old = this.current;
     this.current = generation;
     old.startDraining();
+    old.close();
   }
 
   /** Accepts a socket handed over by another owner (e.g. the original-destination hop). */
@@ -226,6 +227,12 @@ export class ActiveListener {
   }
 
   /** Close every connection now (end of drain). */
+  /** The listener is gone for good. */
+  close(): void {
+    this.stopListening();
+    this.current.close();
+  }
+
   closeConnections(): void {
     for (const socket of this.sockets.keys()) socket.destroy();
   }

@@ -81,6 +81,11 @@ export class ListenerGeneration implements DrainDecision {
   startDraining(): void {
     this.draining = true;
   }
+
+  /** Releases what the generation holds beyond its connections (TLS contexts, file watches). */
+  close(): void {
+    for (const chain of [...this.chains, ...(this.defaultChain ? [this.defaultChain] : [])]) chain.transport.close?.();
+  }
 }
 
 function compileChain(fc: envoy.config.listener.v3.FilterChain, path: string, context: ListenerFactoryContext): CompiledFilterChain {

@@ -17,6 +17,8 @@ export interface TransportSocketFactory {
   readonly secure: boolean;
   /** Wraps an accepted socket; rejects when the handshake fails. */
   wrap(socket: Socket): Promise<SecuredConnection>;
+  /** The config generation is gone: stop watching files, leave /certs. */
+  close?(): void;
 }
 
 export interface TransportSocketExtension extends ExtensionFactory {

@@ -2,6 +2,8 @@
 // The main process tells it what to run (clusters, membership, listeners); with
 // --concurrency 1 the data plane lives in the main process itself.
 import { ConfigError } from '../../api/json/issues.js';
+import type { envoy } from '../../api/envoy-types.generated.js';
+import { SecretManager } from '../tls/secret_manager.js';
 import { logger } from '../../common/logger.js';
 import '../extensions/builtin.js';
 import { ActiveListener } from '../listener/listener.js';
@@ -41,6 +43,8 @@ export interface DataPlaneOptions {
   stats: StatsStore;
   runtime: Runtime;
   localInfo: LocalInfo;
+  /** Bootstrap static_resources.secrets (TLS certificates referenced by name). */
+  staticSecrets?: envoy.extensions.transport_sockets.tls.v3.Secret[];
   /** false: build and validate everything but never bind sockets (--mode validate, shadow copy). */
   bind: boolean;
 }
@@ -51,9 +55,12 @@ export class DataPlane {
   private draining = false;
   private readonly context: ServerFactoryContext;
 
+  readonly secrets = new SecretManager();
+
   constructor(private readonly options: DataPlaneOptions) {
-    this.clusterManager = new ClusterManager(options.stats);
-    this.context = { runtime: options.runtime, stats: options.stats, clusterManager: this.clusterManager, localInfo: options.localInfo };
+    if (options.staticSecrets?.length) this.secrets.addStatic(options.staticSecrets, 'static_resources.secrets');
+    this.clusterManager = new ClusterManager(options.stats, this.secrets);
+    this.context = { runtime: options.runtime, stats: options.stats, clusterManager: this.clusterManager, localInfo: options.localInfo, secretManager: this.secrets };
   }
 
   get isDraining(): boolean {
@@ -114,7 +121,7 @@ export class DataPlane {
   }
 
   private retireListener(listener: ActiveListener, drainMs: number): void {
-    listener.stopListening();
+    listener.close();
     if (listener.connectionCount() === 0) return;
     setTimeout(() => listener.closeConnections(), drainMs).unref();
   }
@@ -173,8 +180,9 @@ export class DataPlane {
   }
 
   async shutdown(): Promise<void> {
+    this.secrets.close();
     for (const l of this.listeners.values()) {
-      l.stopListening();
+      l.close();
       l.closeConnections();
     }
     this.listeners.clear();

@@ -3,6 +3,7 @@
 import type { Runtime } from './runtime.js';
 import type { StatsStore } from '../stats/store.js';
 import type { ClusterManager } from '../upstream/cluster_manager.js';
+import type { SecretManager } from '../tls/secret_manager.js';
 import type { envoy } from '../../api/envoy-types.generated.js';
 import type { RouteConfigProvider } from '../network/http_connection_manager/config.js';
 
@@ -22,6 +23,8 @@ export interface ServerFactoryContext {
   stats: StatsStore;
   clusterManager: ClusterManager;
   localInfo: LocalInfo;
+  /** Named TLS secrets: bootstrap static secrets, SDS files, (later) SDS over xDS. */
+  secretManager: SecretManager;
 }
 
 export interface ListenerFactoryContext extends ServerFactoryContext {

@@ -93,7 +93,7 @@ export class Server {
   /** --mode validate: build everything (no sockets, no DNS) and report. */
   validate(): void {
     this.loadConfig();
-    const plane = new DataPlane({ stats: new StatsStore(), runtime: this.runtime, localInfo: this.localInfo, bind: false });
+    const plane = new DataPlane({ stats: new StatsStore(), runtime: this.runtime, localInfo: this.localInfo, bind: false, staticSecrets: this.bootstrap.static_resources?.secrets });
     const issues: ConfigError[] = [];
     const tryIt = (fn: () => void) => {
       try {
@@ -130,12 +130,13 @@ export class Server {
     this.serverStats.concurrency.set(this.options.concurrency);
     this.serverStats.version.set(0);
     this.setState('INITIALIZING');
-    const plane = this.options.concurrency === 1 ? new DataPlane({ stats: this.stats, runtime: this.runtime, localInfo: this.localInfo, bind: true }) : undefined;
+    const plane = this.options.concurrency === 1 ? new DataPlane({ stats: this.stats, runtime: this.runtime, localInfo: this.localInfo, bind: true, staticSecrets: this.bootstrap.static_resources?.secrets }) : undefined;
     this.workers = plane
       ? new InProcessWorkers(plane, this.stats)
       : await ProcessWorkers.start(this.options.concurrency, {
           localInfo: this.localInfo,
           layeredRuntime: this.bootstrap.layered_runtime,
+          staticSecrets: this.bootstrap.static_resources?.secrets,
           logLevels: logRegistry.components(),
           logFormat: logRegistry.format,
         });

@@ -11,6 +11,7 @@ import type { envoy } from '../../api/envoy-types.generated.js';
 export interface WorkerInit {
   localInfo: LocalInfo;
   layeredRuntime?: envoy.config.bootstrap.v3.LayeredRuntime;
+  staticSecrets?: envoy.extensions.transport_sockets.tls.v3.Secret[];
   logLevels: Array<[string, LogLevel]>;
   logFormat: 'text' | 'json';
 }

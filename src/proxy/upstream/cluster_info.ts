@@ -5,6 +5,7 @@ import { ConfigError } from '../../api/json/issues.js';
 import { spanOf } from '../../api/json/spans.js';
 import { durationMs, unwrap } from '../../api/json/wkt.js';
 import type { Counter, Histogram, StatsScope } from '../stats/store.js';
+import type { UpstreamTls } from '../tls/upstream.js';
 import { CIRCUIT_BREAKER_STATS, CLUSTER_STATS, type CircuitBreakerStats, type ClusterStats } from './cluster_stats.js';
 
 export type Cluster = envoy.config.cluster.v3.Cluster;
@@ -35,6 +36,8 @@ export class ClusterInfo {
   readonly type: string;
   /** Codes counted per status (upstream_rq_200) are created lazily under this scope. */
   readonly scope: StatsScope;
+  /** TLS origination settings when the cluster has an UpstreamTlsContext. */
+  upstreamTls?: UpstreamTls;
   /** Requests in flight across this worker's pools (circuit breaker max_requests). */
   activeRequests = 0;
   pendingRequests = 0;

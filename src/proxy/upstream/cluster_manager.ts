@@ -3,6 +3,8 @@
 import { ConfigError } from '../../api/json/issues.js';
 import { logger } from '../../common/logger.js';
 import type { StatsStore } from '../stats/store.js';
+import { createUpstreamTls } from '../tls/upstream.js';
+import type { SecretManager } from '../tls/secret_manager.js';
 import { ClusterInfo, type Cluster } from './cluster_info.js';
 import type { HostDescription } from './host.js';
 import { loadBalancerFactories } from './lb/index.js';
@@ -15,6 +17,7 @@ export class ClusterManager {
 
   constructor(
     private readonly stats: StatsStore,
+    private readonly secrets?: SecretManager,
     private readonly poolFactory: PoolFactory = defaultPoolFactory,
   ) {}
 
@@ -50,6 +53,8 @@ export class ClusterManager {
   addOrUpdate(config: Cluster, path: string, initialHosts: HostDescription[] = []): ThreadLocalCluster {
     ClusterManager.validate(config, path);
     const info = new ClusterInfo(config, this.stats.scope(''), path);
+    // UpstreamTlsContext (transport_socket): pools connect with TLS using these options.
+    info.upstreamTls = createUpstreamTls(config, path, { secrets: this.secrets, stats: info.scope });
     const cluster = new ThreadLocalCluster(info, this.poolFactory);
     const previous = this.clusters.get(info.name);
     cluster.updateHosts(previous && initialHosts.length === 0 ? previous.allHosts().map((h) => h.description) : initialHosts);
@@ -62,6 +67,7 @@ export class ClusterManager {
     const cluster = this.clusters.get(name);
     if (!cluster) return false;
     this.clusters.delete(name);
+    cluster.info.upstreamTls?.close();
     cluster.drain().catch((err) => log.debug(`draining removed cluster ${name}: ${(err as Error).message}`));
     return true;
   }
