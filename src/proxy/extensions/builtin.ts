@@ -6,3 +6,4 @@ import '../observability/access_log/index.js';
 import '../filters/buffer/config.js';
 import '../listener/filters/index.js';
 import '../tls/register.js';
+import '../network/tcp_proxy/config.js';
