@@ -108,15 +108,19 @@ const ECHO: ServiceSpec = {
     pod: { type: 'string' },
     service: { type: 'string' },
     ingress: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
   },
   extraHelp: [
+    '      --tls-cert F   serve HTTPS with this PEM certificate chain (with --tls-key)',
+    '      --tls-key F    PEM private key for --tls-cert',
     '      --namespace N  reported as "namespace" (default $NAMESPACE)',
     '      --pod NAME     reported as "pod" (default $POD_NAME)',
     '      --service S    reported as "service" (default $SERVICE_NAME)',
     '      --ingress I    reported as "ingress" (default $INGRESS_NAME)',
   ],
   start: (port, host, v) =>
-    startEcho({ port, host, namespace: str(v.namespace), pod: str(v.pod), service: str(v.service), ingress: str(v.ingress) }),
+    startEcho({ port, host, namespace: str(v.namespace), pod: str(v.pod), service: str(v.service), ingress: str(v.ingress), tlsCert: str(v['tls-cert']), tlsKey: str(v['tls-key']) }),
 };
 
 const CATALOG: ServiceSpec = {

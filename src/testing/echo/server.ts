@@ -3,6 +3,8 @@
 // method, proto, headers (Go's map: canonical names, Host removed), namespace, ingress,
 // service, pod, sni — indented by one space, HTML-escaped, no trailing newline.
 import type http from 'node:http';
+import https from 'node:https';
+import fs from 'node:fs';
 import { parseGoDuration } from '../httpbin/duration.js';
 import {
   cleanPath, decodePath, goJSON, goRequestHeader, parseQuery, requestTarget, sendCleanPathRedirect,
@@ -20,6 +22,9 @@ export interface EchoOptions {
   service?: string;
   /** Defaults to $INGRESS_NAME. */
   ingress?: string;
+  /** Serve HTTPS with this certificate chain and key (PEM files): a TLS backend for passthrough demos. */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 interface EchoContext {
@@ -142,5 +147,9 @@ export function echoHandler(options: Omit<EchoOptions, 'port' | 'host'> = {}): h
 }
 
 export function startEcho(options: EchoOptions): Promise<RunningServer> {
+  if (options.tlsCert && options.tlsKey) {
+    const server = https.createServer({ cert: fs.readFileSync(options.tlsCert), key: fs.readFileSync(options.tlsKey) }, echoHandler(options));
+    return listen(server as unknown as http.Server, options.port, options.host);
+  }
   return listen(createHttpServer(echoHandler(options)), options.port, options.host);
 }
