@@ -2,9 +2,8 @@
 // counts connection stats, and turns each request the codec produces into an
 // ActiveStream running the HTTP filter chain.
 import type { Socket } from 'node:net';
-import type http from 'node:http';
 import { logger } from '../../../common/logger.js';
-import { createHttp1Codec } from '../../http/codec/http1_server.js';
+import { createHttp1Codec, type Http1Codec } from '../../http/codec/http1_server.js';
 import type { ServerStream } from '../../http/codec/types.js';
 import { LocalReplySender } from '../../http/local_reply.js';
 import type { DownstreamConnection } from '../network_filter.js';
@@ -58,7 +57,7 @@ export class HcmConnection {
 }
 
 export class HttpConnectionManager {
-  private readonly http1: http.Server;
+  private readonly http1: Http1Codec;
   private readonly connections = new WeakMap<Socket, HcmConnection>();
   readonly localReplies: LocalReplySender;
 
@@ -71,11 +70,12 @@ export class HttpConnectionManager {
         headersTimeoutMs: config.requestHeadersTimeoutMs,
         acceptHttp10: config.acceptHttp10,
         defaultHostForHttp10: config.defaultHostForHttp10,
-        scheme: (socket) => this.connections.get(socket)?.connection.info.scheme ?? 'http',
+        scheme: (socket) => this.connections.get(socket as Socket)?.connection.info.scheme ?? 'http',
       },
       {
-        onStream: (socket, stream) => this.onStream(socket, stream),
-        onProtocolError: (socket, kind, detail) => this.onProtocolError(socket, kind, detail),
+        onStream: (socket, stream) => this.onStream(socket as Socket, stream),
+        onProtocolError: (socket, kind, detail) => this.onProtocolError(socket as Socket, kind, detail),
+        onIdleTimeout: () => config.stats.downstream_cx_idle_timeout.inc(),
       },
     );
   }
@@ -102,7 +102,7 @@ export class HttpConnectionManager {
       connection.close(true);
       return;
     }
-    this.http1.emit('connection', socket);
+    this.http1.serve(socket);
   }
 
   private onStream(socket: Socket, stream: ServerStream): void {

@@ -25,6 +25,8 @@ export interface ParsedHead {
 }
 
 export interface ParserEvents {
+  /** The first byte of a message arrived (header timeouts start here). */
+  onMessageBegin?(): void;
   /** Return true for a response to a HEAD request (no body follows). */
   onHead(head: ParsedHead): boolean | void;
   onBody(chunk: Buffer): void;
@@ -37,11 +39,14 @@ export interface ParseError {
   reason: string;
 }
 
-const { kOnHeaders, kOnHeadersComplete, kOnBody, kOnMessageComplete } = HTTPParser as unknown as Record<string, number>;
+const { kOnMessageBegin, kOnHeaders, kOnHeadersComplete, kOnBody, kOnMessageComplete } = HTTPParser as unknown as Record<string, number>;
 
 export class Http1Parser {
   private readonly parser: any;
-  private trailers: string[] = [];
+  /** Header fields flushed early: part of a large head (before it completes) or trailers. */
+  private flushed: string[] = [];
+  private flushedUrl = '';
+  private inHead = true;
 
   constructor(
     kind: ParserKind,
@@ -50,9 +55,16 @@ export class Http1Parser {
   ) {
     const parser = new (HTTPParser as any)();
     parser.initialize(kind === 'request' ? HTTPParser.REQUEST : HTTPParser.RESPONSE, {}, maxHeaderBytes, 0);
-    // Headers that arrive after the head (a very large head, or trailers) come here.
-    parser[kOnHeaders] = (headers: string[]) => {
-      for (const h of headers) this.trailers.push(h);
+    parser[kOnMessageBegin] = () => {
+      this.inHead = true;
+      this.events.onMessageBegin?.();
+    };
+    // The binding hands over header fields in batches of 32: a large head arrives here
+    // (with the URL) before onHeadersComplete, which then gets undefined for both;
+    // after the head, batches are trailers.
+    parser[kOnHeaders] = (headers: string[], url: string) => {
+      for (const h of headers) this.flushed.push(h);
+      if (this.inHead && url) this.flushedUrl += url;
     };
     parser[kOnHeadersComplete] = (
       versionMajor: number,
@@ -65,14 +77,21 @@ export class Http1Parser {
       upgrade: boolean,
       shouldKeepAlive: boolean,
     ): number => {
-      const headers = this.trailers.length ? [...this.trailers, ...rawHeaders] : rawHeaders;
-      this.trailers = [];
+      let headers = rawHeaders;
+      let target = url;
+      if (rawHeaders === undefined) {
+        headers = this.flushed;
+        target = url ?? this.flushedUrl;
+      } else if (this.flushed.length) headers = [...this.flushed, ...rawHeaders];
+      this.flushed = [];
+      this.flushedUrl = '';
+      this.inHead = false;
       const skipBody = this.events.onHead({
         versionMajor,
         versionMinor,
-        rawHeaders: headers,
+        rawHeaders: headers ?? [],
         method: method === undefined ? undefined : (methods as string[])[method],
-        url,
+        url: target,
         statusCode,
         statusMessage,
         upgrade,
@@ -83,20 +102,26 @@ export class Http1Parser {
     };
     parser[kOnBody] = (chunk: Buffer) => this.events.onBody(chunk);
     parser[kOnMessageComplete] = () => {
-      const trailers = this.trailers;
-      this.trailers = [];
+      const trailers = this.flushed;
+      this.flushed = [];
+      this.inHead = true;
       this.events.onComplete(trailers);
     };
     this.parser = parser;
   }
 
+  /** Bytes the last execute() consumed (less than given after an upgrade head). */
+  consumed = 0;
+
   /** Feeds bytes; returns a ParseError when the input is not valid HTTP/1. */
   execute(data: Buffer): ParseError | undefined {
     const result = this.parser.execute(data);
     if (result instanceof Error) {
-      const e = result as Error & { code?: string; reason?: string };
+      const e = result as Error & { code?: string; reason?: string; bytesParsed?: number };
+      this.consumed = e.bytesParsed ?? 0;
       return { code: e.code ?? 'HPE_ERROR', reason: e.reason ?? e.message };
     }
+    this.consumed = typeof result === 'number' ? result : data.length;
     return undefined;
   }
 
