@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import { protoRoot } from '../dist/src/api/proto/root.js';
+import { loadAllProtos } from '../dist/src/api/proto/root.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, '..', 'src', 'api', 'envoy-types.generated.ts');
@@ -87,6 +87,6 @@ const lines = [
   "import type { AnyMessage, Duration, EmptyMessage, JsonObject, Wrapped } from './json/wkt.js';",
   '',
 ];
-emitNamespace(protoRoot(), 0, lines);
+emitNamespace(loadAllProtos(), 0, lines);
 fs.writeFileSync(out, lines.join('\n') + '\n');
 console.log(`wrote ${out}: ${lines.length} lines`);

@@ -4,7 +4,7 @@
 // gets the same checks: unknown fields, wrong types, oneof conflicts and the
 // protoc-gen-validate rules, each reported with the field path and source line.
 import protobuf from 'protobufjs';
-import { findMessageType, TYPE_URL_PREFIX, typeNameOfUrl } from '../proto/root.js';
+import { findMessageType, messageTypeNames, TYPE_URL_PREFIX, typeNameOfUrl } from '../proto/root.js';
 import type { PositionIndex, SourceSpan } from '../yaml/source.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
 import { checkDuration, checkEnum, checkNumber, checkRepeated, checkString, fieldRules, oneofRequired, type Rules } from './pgv.js';
@@ -502,20 +502,6 @@ function unknownFieldMessage(type: protobuf.Type, key: string): string {
   return `unknown field "${key}" in ${shortName(type)}${hint ? ` (did you mean "${hint}"?)` : ''}`;
 }
 
-let messageTypeNames: string[] | undefined;
-
-function allMessageTypeNames(root: protobuf.NamespaceBase): string[] {
-  const out: string[] = [];
-  const walk = (ns: protobuf.NamespaceBase) => {
-    for (const child of ns.nestedArray) {
-      if (child instanceof protobuf.Type) out.push(shortName(child));
-      if (child instanceof protobuf.Namespace || child instanceof protobuf.Type) walk(child);
-    }
-  };
-  walk(root);
-  return out;
-}
-
 /** "unknown type URL", with the v3 name or a close spelling when there is one. */
 function unknownTypeMessage(url: string): string {
   const name = typeNameOfUrl(url);
@@ -523,9 +509,8 @@ function unknownTypeMessage(url: string): string {
   if (/\.v2(alpha|beta)?\d*\./.test(name) || name.startsWith('envoy.api.v2.') || name.startsWith('envoy.config.filter.')) {
     return `${base}: Envoy's v2 API is not supported; use the v3 type`;
   }
-  const anyType = findMessageType('google.protobuf.Any');
-  messageTypeNames ??= anyType ? allMessageTypeNames(anyType.root) : [];
-  const hint = closestMatch(name, messageTypeNames, 3);
+  // Every message the protos define, loaded yet or not (the Root loads files lazily).
+  const hint = closestMatch(name, [...messageTypeNames()], 3);
   return hint ? `${base} (did you mean "${TYPE_URL_PREFIX}${hint}"?)` : base;
 }
 
