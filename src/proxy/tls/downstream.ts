@@ -143,6 +143,9 @@ export class DownstreamTlsSocketFactory implements TransportSocketFactory {
         const refused = this.checkPeer(tlsSocket, set);
         if (refused) return fail(new Error(refused));
         settle();
+        // A hand-built server TLSSocket keeps secureConnecting set after its handshake;
+        // node:http2 would then wait forever for a 'secureConnect' only clients emit.
+        (tlsSocket as tls.TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
         this.ssl.handshake(tlsSocket, false);
         resolve({ stream: tlsSocket, tls: tlsConnectionFacts(tlsSocket) });
       };

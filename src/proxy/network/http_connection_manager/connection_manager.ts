@@ -4,6 +4,8 @@
 import type { Socket } from 'node:net';
 import { logger } from '../../../common/logger.js';
 import { createHttp1Codec, type Http1Codec } from '../../http/codec/http1_server.js';
+import { Http2Codec } from '../../http/codec/http2_server.js';
+import { peek } from '../../listener/filters/peek.js';
 import type { ServerStream } from '../../http/codec/types.js';
 import { LocalReplySender } from '../../http/local_reply.js';
 import type { DownstreamConnection } from '../network_filter.js';
@@ -12,12 +14,15 @@ import type { HcmConfig } from './config.js';
 
 const log = logger('http');
 
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
 /** Per-connection state the codec's streams report to. */
 export class HcmConnection {
   activeStreams = 0;
   requestCount = 0;
   private readonly startedAt = performance.now();
   closed = false;
+  protocol: 'http1' | 'http2' = 'http1';
 
   constructor(
     readonly manager: HttpConnectionManager,
@@ -43,7 +48,9 @@ export class HcmConnection {
     this.closed = true;
     const stats = this.manager.config.stats;
     stats.downstream_cx_active.dec();
-    stats.downstream_cx_http1_active.dec();
+    if (this.protocol === 'http2') stats.downstream_cx_http2_active.dec();
+    else stats.downstream_cx_http1_active.dec();
+    if (this.connection.info.tls) stats.downstream_cx_ssl_active.dec();
     stats.downstream_cx_destroy.inc();
     if (remote) stats.downstream_cx_destroy_remote.inc();
     else stats.downstream_cx_destroy_local.inc();
@@ -58,7 +65,9 @@ export class HcmConnection {
 
 export class HttpConnectionManager {
   private readonly http1: Http1Codec;
-  private readonly connections = new WeakMap<Socket, HcmConnection>();
+  private http2Codec?: Http2Codec;
+  /** Keyed by socket (HTTP/1) or session (HTTP/2): what the codecs report streams with. */
+  private readonly connections = new WeakMap<object, HcmConnection>();
   readonly localReplies: LocalReplySender;
 
   constructor(readonly config: HcmConfig) {
@@ -80,15 +89,24 @@ export class HttpConnectionManager {
     );
   }
 
+  private get http2(): Http2Codec {
+    // Built on first use: most listeners never see HTTP/2.
+    return (this.http2Codec ??= new Http2Codec(
+      { protocolOptions: this.config.proto.http2_protocol_options, maxRequestHeadersKb: this.config.maxRequestHeadersKb, stats: this.config.context.stats.scope('http2.') },
+      { onStream: (session, stream) => this.onStream(session, stream) },
+    ));
+  }
+
   handleConnection(connection: DownstreamConnection): void {
     const stats = this.config.stats;
     stats.downstream_cx_total.inc();
     stats.downstream_cx_active.inc();
-    stats.downstream_cx_http1_total.inc();
-    stats.downstream_cx_http1_active.inc();
+    if (connection.info.tls) {
+      stats.downstream_cx_ssl_total.inc();
+      stats.downstream_cx_ssl_active.inc();
+    }
     const socket = connection.socket as Socket;
     const state = new HcmConnection(this, connection);
-    this.connections.set(socket, state);
     let remoteClosed = false;
     socket.on('end', () => (remoteClosed = true));
     connection.onClose(() => {
@@ -96,17 +114,53 @@ export class HttpConnectionManager {
       stats.downstream_cx_tx_bytes_total.add(socket.bytesWritten ?? 0);
       state.onClosed(remoteClosed);
     });
-    if (this.config.codecType === 'HTTP2') {
-      // HTTP/2 arrives with the next part of the proxy (the codec seam is ready for it).
-      log.warn('HTTP/2 codec requested but not available; closing connection');
-      connection.close(true);
+    void this.chooseCodec(connection).then((codec) => this.serve(state, socket, codec));
+  }
+
+  /**
+   * codec_type AUTO: TLS says it with ALPN; on plaintext an HTTP/2 client starts with
+   * the connection preface (prior knowledge h2c), anything else is HTTP/1.
+   */
+  private async chooseCodec(connection: DownstreamConnection): Promise<'http1' | 'http2'> {
+    const type = this.config.codecType;
+    if (type === 'HTTP2') return 'http2';
+    if (type === 'HTTP1') return 'http1';
+    const tls = connection.info.tls;
+    if (tls) return tls.alpn === 'h2' ? 'http2' : 'http1';
+    const outcome = await peek(connection.socket as Socket, (chunk, total) => {
+      const n = Math.min(chunk.length, H2_PREFACE.length);
+      if (!chunk.subarray(0, n).equals(H2_PREFACE.subarray(0, n))) return 'http1' as const;
+      return total >= H2_PREFACE.length ? ('http2' as const) : undefined;
+    }).catch(() => undefined);
+    return outcome?.kind === 'decided' ? outcome.value : 'http1';
+  }
+
+  private serve(state: HcmConnection, socket: Socket, codec: 'http1' | 'http2'): void {
+    const stats = this.config.stats;
+    if (socket.destroyed) return;
+    state.protocol = codec;
+    if (codec === 'http2') {
+      stats.downstream_cx_http2_total.inc();
+      stats.downstream_cx_http2_active.inc();
+      const session = this.http2.serve(socket);
+      if (session) this.connections.set(session, state);
+      else socket.destroy();
       return;
     }
+    stats.downstream_cx_http1_total.inc();
+    stats.downstream_cx_http1_active.inc();
+    this.connections.set(socket, state);
     this.http1.serve(socket);
   }
 
-  private onStream(socket: Socket, stream: ServerStream): void {
-    const state = this.connections.get(socket);
+  /** Draining: idle HTTP/1 connections close, HTTP/2 connections get GOAWAY. */
+  closeIdle(): void {
+    this.http1.closeIdle();
+    this.http2Codec?.closeIdle();
+  }
+
+  private onStream(key: object, stream: ServerStream): void {
+    const state = this.connections.get(key);
     if (!state) {
       stream.reset();
       return;
