@@ -15,7 +15,7 @@ describe('examples/tls (seed 003 gateway scenarios)', () => {
   const pki = tempDir('skein-pki-');
   const backends: SkeinProcess[] = [];
   const ports: Record<string, number> = {};
-  let running: Array<Awaited<ReturnType<typeof spawnProxy>>> = [];
+  const running: Array<Awaited<ReturnType<typeof spawnProxy>>> = [];
 
   async function backend(key: string, args: string[]): Promise<void> {
     const proc = spawnSkein([...args, '--port', '0', '--host', '127.0.0.1']);
