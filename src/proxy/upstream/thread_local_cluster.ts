@@ -3,7 +3,8 @@
 // host lists and balancers wholesale; hosts that stay keep their pools and counters.
 import { logger } from '../../common/logger.js';
 import type { ClusterInfo } from './cluster_info.js';
-import { Http1ConnectionPool } from './conn_pool/http1_pool.js';
+import { Http1ConnectionPool } from './conn_pool/http1_client.js';
+import { Http2ConnectionPool } from './conn_pool/http2_pool.js';
 import type { ConnectionPool } from './conn_pool/types.js';
 import { Host, type HostDescription } from './host.js';
 import { createLoadBalancer } from './lb/index.js';
@@ -21,9 +22,15 @@ class PriorityHostSet implements HostSet {
 }
 
 /** Creates pools; replaced in issue 3 to add HTTP/2 and TLS transport sockets. */
-export type PoolFactory = (host: Host, cluster: ClusterInfo) => ConnectionPool;
+export type PoolProtocol = 'http1' | 'http2';
 
-export const defaultPoolFactory: PoolFactory = (host, cluster) => new Http1ConnectionPool(host, cluster);
+export type PoolFactory = (host: Host, cluster: ClusterInfo, protocol: PoolProtocol) => ConnectionPool;
+
+/** HTTP/1.1 or HTTP/2 pools, over TLS when the cluster has an UpstreamTlsContext. */
+export const defaultPoolFactory: PoolFactory = (host, cluster, protocol) => {
+  const tls = cluster.upstreamTls?.liveOptions();
+  return protocol === 'http2' ? new Http2ConnectionPool(host, cluster, { tls }) : new Http1ConnectionPool(host, cluster, { tls: tls as Record<string, unknown> | undefined });
+};
 
 export class ThreadLocalCluster {
   private priorities: PriorityHostSet[] = [];
@@ -68,9 +75,10 @@ export class ThreadLocalCluster {
     for (const [address, host] of this.hostsByAddress) {
       const replacement = next.get(address);
       if (replacement !== host) {
-        const pool = this.pools.get(address);
-        if (pool) {
-          this.pools.delete(address);
+        for (const key of [address, `h2 ${address}`]) {
+          const pool = this.pools.get(key);
+          if (!pool) continue;
+          this.pools.delete(key);
           pool.drain().catch((err) => log.debug(`draining pool of ${address}: ${(err as Error).message}`));
         }
       }
@@ -104,11 +112,19 @@ export class ThreadLocalCluster {
     return lb.chooseHost(context);
   }
 
-  pool(host: Host): ConnectionPool {
-    let pool = this.pools.get(host.address);
+  /**
+   * The pool for a host and the protocol the cluster speaks: http2_protocol_options or
+   * explicit HTTP/2 → HTTP/2; use_downstream_protocol_config → whatever the downstream
+   * request used; otherwise HTTP/1.1.
+   */
+  pool(host: Host, downstream: 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2' = 'HTTP/1.1'): ConnectionPool {
+    const proto = this.info.protocol;
+    const protocol: PoolProtocol = proto === 'http2' || (proto === 'downstream' && downstream === 'HTTP/2') ? 'http2' : 'http1';
+    const key = protocol === 'http2' ? `h2 ${host.address}` : host.address;
+    let pool = this.pools.get(key);
     if (!pool) {
-      pool = this.poolFactory(host, this.info);
-      this.pools.set(host.address, pool);
+      pool = this.poolFactory(host, this.info, protocol);
+      this.pools.set(key, pool);
     }
     return pool;
   }

@@ -22,6 +22,12 @@ import { computeTimeouts, type Timeouts } from './timeouts.js';
 
 const log = logger('router');
 
+/** %UPSTREAM_PROTOCOL%: what the pool for this request speaks. */
+function upstreamProtocolOf(cluster: ThreadLocalCluster, downstream: string): string {
+  const p = cluster.info.protocol;
+  return p === 'http2' || (p === 'downstream' && downstream === 'HTTP/2') ? 'HTTP/2' : 'HTTP/1.1';
+}
+
 const RESET_FLAGS: Record<ResetReason, ResponseFlag> = {
   connection_failure: 'UpstreamConnectionFailure',
   connection_termination: 'UpstreamConnectionTermination',
@@ -65,6 +71,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
   private globalTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
   private responseStarted = false;
+  private responseEnded = false;
   private destroyed = false;
   private lastReset?: ResetReason;
   private hashKey?: bigint;
@@ -297,12 +304,12 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
       log.debug(`${cb.logTag} cluster '${cluster.name}' match for URL '${headers.get(':path')}'`);
       log.debug(`${cb.logTag} router decoding headers:\n${dumpHeaders(headers)}`);
     }
-    attempt.start(headers.get(':method') ?? 'GET', headers.get(':path') ?? '/', headers, body, this.timeouts.perTryMs);
+    attempt.start(headers.get(':method') ?? 'GET', headers.get(':path') ?? '/', headers, body, this.timeouts.perTryMs, cb.streamInfo.protocol as 'HTTP/1.1' | 'HTTP/2');
   }
 
   // ---- response side ------------------------------------------------------
 
-  onHeaders(attempt: UpstreamAttempt, status: number, headers: HeaderMap): boolean {
+  onHeaders(attempt: UpstreamAttempt, status: number, headers: HeaderMap, endStream = false): boolean {
     if (attempt !== this.attempt || this.destroyed) return true;
     if (log.enabled('debug')) log.debug(`${this.cb.logTag} upstream headers complete: end_stream=false\n${dumpHeaders(headers)}`);
     const retry = this.retry;
@@ -322,7 +329,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
     this.responseStarted = true;
     const info = this.cb.streamInfo;
     info.firstUpstreamRxByteReceived = info.elapsedMs();
-    info.upstreamProtocol = 'HTTP/1.1';
+    info.upstreamProtocol = upstreamProtocolOf(this.cluster!, info.protocol);
     if (!this.config.suppressEnvoyHeaders) {
       headers.set('x-envoy-upstream-service-time', String(Math.round(performance.now() - attempt.startedAt)));
     }
@@ -330,7 +337,9 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
     for (const c of this.pendingCookies) headers.add('set-cookie', c);
     this.applyResponseMutations(headers);
     this.chargeAttempt(attempt, status);
-    this.cb.encodeHeaders(headers, false, 'via_upstream');
+    // A trailers-only response (gRPC status in the headers) must stay one HEADERS frame.
+    this.responseEnded = endStream;
+    this.cb.encodeHeaders(headers, endStream, 'via_upstream');
     return true;
   }
 
@@ -350,6 +359,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
     if (!this.responseStarted) return;
     const elapsed = performance.now() - attempt.startedAt;
     this.cluster!.info.recordResponseTime(elapsed, this.isInternal());
+    if (this.responseEnded) return;
     if (trailers) this.cb.encodeTrailers(trailers);
     else this.cb.encodeData(Buffer.alloc(0), true);
   }

@@ -19,9 +19,35 @@ function parseMs(v: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+const GRPC_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
+
+/** The gRPC wire format of a deadline: up to 8 digits and a unit (H, M, S, m, u, n). */
+export function parseGrpcTimeout(v: string | undefined): number | undefined {
+  const m = v === undefined ? null : /^(\d{1,8})([HMSmun])$/.exec(v.trim());
+  return m ? Number(m[1]) * GRPC_UNITS[m[2]!]! : undefined;
+}
+
+export function formatGrpcTimeout(ms: number): string {
+  return ms >= 100_000_000 ? `${Math.ceil(ms / 1000)}S` : `${Math.ceil(ms)}m`;
+}
+
 /** Envoy's FilterUtility::finalTimeout. */
 export function computeTimeouts(forward: ForwardAction, headers: HeaderMap, config: RouterConfig): Timeouts {
   let globalMs = forward.timeoutMs;
+  // gRPC: with max_stream_duration.grpc_timeout_header_max set, the client's grpc-timeout
+  // is the deadline (capped by the max, 0 = no cap), less grpc_timeout_header_offset.
+  const isGrpc = (headers.get('content-type') ?? '').startsWith('application/grpc');
+  if (isGrpc && forward.grpcTimeoutHeaderMaxMs !== undefined) {
+    const requested = parseGrpcTimeout(headers.get('grpc-timeout'));
+    if (requested !== undefined) {
+      const max = forward.grpcTimeoutHeaderMaxMs;
+      let deadline = max > 0 ? Math.min(requested, max) : requested;
+      const offset = forward.grpcTimeoutHeaderOffsetMs ?? 0;
+      if (offset > 0 && deadline > offset) deadline -= offset;
+      globalMs = deadline;
+      headers.set('grpc-timeout', formatGrpcTimeout(deadline));
+    }
+  }
   let perTryMs = forward.retryPolicy.perTryTimeoutMs;
   const expected = config.respectExpectedRqTimeout ? headers.get('x-envoy-expected-rq-timeout-ms') : undefined;
   if (expected !== undefined) {

@@ -26,7 +26,7 @@ export class RequestBodyStream extends Readable {
 }
 
 export interface AttemptEvents {
-  onHeaders(attempt: UpstreamAttempt, status: number, headers: HeaderMap): boolean;
+  onHeaders(attempt: UpstreamAttempt, status: number, headers: HeaderMap, endStream: boolean): boolean;
   onData(attempt: UpstreamAttempt, chunk: Buffer): boolean;
   onComplete(attempt: UpstreamAttempt, trailers: HeaderMap | undefined): void;
   onReset(attempt: UpstreamAttempt, reason: ResetReason, detail: string): void;
@@ -48,14 +48,14 @@ export class UpstreamAttempt {
     private readonly events: AttemptEvents,
   ) {}
 
-  start(method: string, path: string, headers: HeaderMap, body: Buffer | RequestBodyStream | null, perTryTimeoutMs: number): void {
+  start(method: string, path: string, headers: HeaderMap, body: Buffer | RequestBodyStream | null, perTryTimeoutMs: number, downstreamProtocol?: 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2'): void {
     if (body instanceof RequestBodyStream) this.body = body;
     const info = this.cluster.info;
     info.activeRequests++;
     const callbacks: UpstreamCallbacks = {
-      onHeaders: (status, h) => {
+      onHeaders: (status, h, endStream) => {
         this.sawHeaders = true;
-        return this.events.onHeaders(this, status, h);
+        return this.events.onHeaders(this, status, h, endStream === true);
       },
       onData: (chunk) => this.events.onData(this, chunk),
       onComplete: (trailers) => {
@@ -68,7 +68,7 @@ export class UpstreamAttempt {
       },
     };
     if (perTryTimeoutMs > 0) this.perTryTimer = setTimeout(() => this.events.onPerTryTimeout(this), perTryTimeoutMs);
-    this.stream = this.cluster.pool(this.host).newStream({ method, path, headers, body }, callbacks);
+    this.stream = this.cluster.pool(this.host, downstreamProtocol).newStream({ method, path, headers, body }, callbacks);
   }
 
   private finish(): void {

@@ -293,11 +293,12 @@ export class Http2ConnectionPool implements ConnectionPool {
       }
       this.drainPending();
     };
-    stream.on('response', (headers) => {
+    stream.on('response', (headers, flags) => {
       if (handle.cancelled) return;
       sawHeaders = true;
       const map = toHeaderMap(headers);
-      if (!callbacks.onHeaders(Number(headers[':status']), map)) stream.pause();
+      const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+      if (!callbacks.onHeaders(Number(headers[':status']), map, endStream)) stream.pause();
     });
     stream.on('data', (chunk: Buffer) => {
       if (handle.cancelled) return;

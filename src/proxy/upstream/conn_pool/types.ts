@@ -1,5 +1,5 @@
 // The codec-neutral seam between the router and upstream connections. The router
-// asks a pool for a stream and gets callbacks; HTTP/1 (undici) and HTTP/2 pools
+// asks a pool for a stream and gets callbacks; HTTP/1 (llhttp) and HTTP/2 (nghttp2) pools
 // implement the same contract, so retries, timeouts and stats do not care which.
 import type { Readable } from 'node:stream';
 import type { HeaderMap } from '../../http/header_map.js';
@@ -40,8 +40,11 @@ export interface UpstreamRequest {
 export interface UpstreamCallbacks {
   /** The stream got a connection (the request is being written). */
   onPoolReady?(info: { localAddress?: string }): void;
-  /** Response headers (with `:status`). Return false to pause reading the body. */
-  onHeaders(status: number, headers: HeaderMap): boolean;
+  /**
+   * Response headers (with `:status`). Return false to pause reading the body.
+   * `endStream`: nothing follows (HTTP/2 trailers-only, e.g. a gRPC error); onComplete still comes.
+   */
+  onHeaders(status: number, headers: HeaderMap, endStream?: boolean): boolean;
   /** A chunk of response body. Return false to apply back-pressure (resume via the stream). */
   onData(chunk: Buffer): boolean;
   /** Response complete; trailers may be empty. */
