@@ -71,6 +71,12 @@ export interface DecoderFilterCallbacks extends StreamFilterCallbacksBase {
   /** Ask the codec to stop / restart reading the request body. */
   pauseRequestBody(): void;
   resumeRequestBody(): void;
+  /** The Upgrade type of an HTTP/1.1 upgrade request ("websocket"), else undefined. */
+  readonly upgradeType?: string;
+  /** Whether the connection manager's upgrade_configs enable this upgrade type. */
+  upgradeEnabledByDefault(type: string): boolean;
+  /** The upstream answered 101: tunnel the two connections. */
+  acceptUpgrade(headers: HeaderMap, upstream: import('node:stream').Duplex): void;
   /** From an untrusted (external) client: x-envoy-* request headers were stripped. */
   readonly edgeRequest: boolean;
   readonly internalRequest: boolean;

@@ -119,6 +119,11 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
       return FilterHeadersStatus.StopIteration;
     }
     this.cluster = cluster;
+    if (cb.upgradeType !== undefined && !this.upgradeAllowed(forward, cb.upgradeType)) {
+      if (cb.upgradeType === 'websocket') stats.downstream_rq_ws_on_non_ws_route.inc();
+      cb.sendLocalReply(403, '', { details: 'upgrade_failed' });
+      return FilterHeadersStatus.StopIteration;
+    }
     const trusted = !cb.edgeRequest;
     this.timeouts = computeTimeouts(forward, headers, this.config);
     // Envoy picks the host (and so hashes) before the route's header mutations and rewrites.
@@ -304,7 +309,7 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
       log.debug(`${cb.logTag} cluster '${cluster.name}' match for URL '${headers.get(':path')}'`);
       log.debug(`${cb.logTag} router decoding headers:\n${dumpHeaders(headers)}`);
     }
-    attempt.start(headers.get(':method') ?? 'GET', headers.get(':path') ?? '/', headers, body, this.timeouts.perTryMs, cb.streamInfo.protocol as 'HTTP/1.1' | 'HTTP/2');
+    attempt.start(headers.get(':method') ?? 'GET', headers.get(':path') ?? '/', headers, body, this.timeouts.perTryMs, cb.streamInfo.protocol as 'HTTP/1.1' | 'HTTP/2', cb.upgradeType);
   }
 
   // ---- response side ------------------------------------------------------
@@ -385,6 +390,24 @@ export class RouterFilter implements StreamDecoderFilter, AttemptEvents {
       if (decision === 'limit') this.cb.streamInfo.setResponseFlag('UpstreamRetryLimitExceeded');
     }
     this.sendResetReply(reason);
+  }
+
+  /** Route upgrade_configs override the connection manager's (Envoy's rule). */
+  private upgradeAllowed(forward: ForwardAction, type: string): boolean {
+    const own = forward.upgradeConfigs.find((u) => (u.upgrade_type ?? '').toLowerCase() === type);
+    if (own) return own.enabled?.value !== false;
+    return this.cb.upgradeEnabledByDefault(type);
+  }
+
+  onUpgrade(attempt: UpstreamAttempt, status: number, headers: HeaderMap, socket: import('node:stream').Duplex): void {
+    if (attempt !== this.attempt || this.destroyed) {
+      socket.destroy();
+      return;
+    }
+    this.clearTimers();
+    this.responseStarted = true;
+    this.chargeAttempt(attempt, status);
+    this.cb.acceptUpgrade(headers, socket);
   }
 
   onPerTryTimeout(attempt: UpstreamAttempt): void {

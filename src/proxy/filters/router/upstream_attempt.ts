@@ -31,6 +31,7 @@ export interface AttemptEvents {
   onComplete(attempt: UpstreamAttempt, trailers: HeaderMap | undefined): void;
   onReset(attempt: UpstreamAttempt, reason: ResetReason, detail: string): void;
   onPerTryTimeout(attempt: UpstreamAttempt): void;
+  onUpgrade(attempt: UpstreamAttempt, status: number, headers: HeaderMap, socket: import('node:stream').Duplex): void;
 }
 
 export class UpstreamAttempt {
@@ -48,7 +49,7 @@ export class UpstreamAttempt {
     private readonly events: AttemptEvents,
   ) {}
 
-  start(method: string, path: string, headers: HeaderMap, body: Buffer | RequestBodyStream | null, perTryTimeoutMs: number, downstreamProtocol?: 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2'): void {
+  start(method: string, path: string, headers: HeaderMap, body: Buffer | RequestBodyStream | null, perTryTimeoutMs: number, downstreamProtocol?: 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2', upgrade?: string): void {
     if (body instanceof RequestBodyStream) this.body = body;
     const info = this.cluster.info;
     info.activeRequests++;
@@ -66,9 +67,13 @@ export class UpstreamAttempt {
         this.finish();
         this.events.onReset(this, reason, detail);
       },
+      onUpgrade: (status, h, socket) => {
+        this.finish();
+        this.events.onUpgrade(this, status, h, socket);
+      },
     };
     if (perTryTimeoutMs > 0) this.perTryTimer = setTimeout(() => this.events.onPerTryTimeout(this), perTryTimeoutMs);
-    this.stream = this.cluster.pool(this.host, downstreamProtocol).newStream({ method, path, headers, body }, callbacks);
+    this.stream = this.cluster.pool(this.host, downstreamProtocol).newStream({ method, path, headers, body, upgrade }, callbacks);
   }
 
   private finish(): void {

@@ -14,6 +14,8 @@ import type { HcmConnection, HttpConnectionManager } from './connection_manager.
 import { DecoderCallbacks, EncoderCallbacks } from './filter_callbacks.js';
 import { mutateRequestHeaders, mutateResponseHeaders } from './header_utility.js';
 import { dumpHeaders, newStreamId } from '../../http/debug_format.js';
+import { runTunnel, switchingProtocolsHead } from '../../http/upgrade_tunnel.js';
+import type { Duplex } from 'node:stream';
 
 const log = logger('http');
 
@@ -37,6 +39,7 @@ export class ActiveStream {
   private writableWaiters: Array<() => void> = [];
   private downstreamBlocked = false;
   readonly upgrade: boolean;
+  readonly upgradeType?: string;
   /** "[C3][S17]" — Envoy's connection/stream tag for log lines. */
   readonly logTag: string;
 
@@ -45,8 +48,12 @@ export class ActiveStream {
     readonly connectionState: HcmConnection,
     readonly codecStream: ServerStream,
   ) {
-    // Upgrades (websocket) are proxied once the upgrade path lands with HTTP/2 support.
-    this.upgrade = false;
+    // An HTTP/1.1 Upgrade request (WebSocket): Connection/Upgrade survive for the router,
+    // which checks upgrade_configs and tunnels on a 101.
+    const req = codecStream.requestHeaders;
+    const type = req.get('upgrade');
+    this.upgrade = codecStream.protocol !== 'HTTP/2' && type !== undefined && /(^|,)\s*upgrade\s*(,|$)/i.test(req.get('connection') ?? '');
+    this.upgradeType = this.upgrade ? type!.toLowerCase() : undefined;
     this.logTag = `[C${connectionState.connection.info.id}][S${newStreamId()}]`;
   }
 
@@ -391,6 +398,37 @@ export class ActiveStream {
     if (this.responseComplete) return;
     this.codecStream.writeTrailers(trailers);
     this.onResponseComplete();
+  }
+
+  /**
+   * The upstream accepted the upgrade: write the 101 downstream and relay bytes both
+   * ways. The stream ends (stats, access log) when the tunnel closes.
+   */
+  acceptUpgrade(headers: HeaderMap, upstream: Duplex): void {
+    const take = this.codecStream.takeSocketForUpgrade;
+    if (this.finalized || !take) {
+      upstream.destroy();
+      this.resetStream('upgrade_failed');
+      return;
+    }
+    const stats = this.config.stats;
+    mutateResponseHeaders(headers, this.requestHeaders, this.config, true);
+    this.responseHeaders = headers;
+    this.streamInfo.responseCode = 101;
+    this.streamInfo.responseCodeDetails ??= 'via_upstream';
+    const downstream = take.call(this.codecStream);
+    stats.downstream_cx_upgrades_total.inc();
+    stats.downstream_cx_upgrades_active.inc();
+    this.clearTimers();
+    downstream.write(switchingProtocolsHead(headers));
+    runTunnel(downstream, upstream, (r) => {
+      stats.downstream_cx_upgrades_active.dec();
+      this.streamInfo.bytesReceived += r.bytesFromDownstream;
+      this.streamInfo.bytesSent += r.bytesFromUpstream;
+      this.responseComplete = true;
+      this.requestComplete = true;
+      this.finalize();
+    });
   }
 
   /** Router flow control: register `fn` to run when the downstream drains. */

@@ -74,6 +74,15 @@ export class DecoderCallbacks extends CommonCallbacks implements DecoderFilterCa
   get edgeRequest(): boolean {
     return this.stream.edgeRequest;
   }
+  get upgradeType(): string | undefined {
+    return this.stream.upgradeType;
+  }
+  upgradeEnabledByDefault(type: string): boolean {
+    return this.stream.config.upgradeTypes.has(type);
+  }
+  acceptUpgrade(headers: HeaderMap, upstream: import('node:stream').Duplex): void {
+    this.stream.acceptUpgrade(headers, upstream);
+  }
   get internalRequest(): boolean {
     return this.stream.internalRequest;
   }

@@ -140,6 +140,13 @@ export class Http1ServerConnection implements StreamConnection {
       return;
     }
     if (state !== OPEN) return;
+    if (this.upgraded) {
+      // llhttp stops right after an upgrade head; the rest of this read belongs to the
+      // upgraded protocol (e.g. the first WebSocket frame) and must reach the upstream.
+      const used = this.parser.consumed;
+      if (used < chunk.length) (this.upgradeData ??= []).push(chunk.subarray(used));
+      if (err?.code === 'HPE_PAUSED_UPGRADE') err = undefined;
+    }
     if (err !== undefined) this.onParseError(err);
     else if (this.queue.length || this.upgraded) this.pause(PAUSED_BY_PIPELINE);
   }
