@@ -77,6 +77,12 @@ describe('examples/tls (seed 003 gateway scenarios)', () => {
     assert.equal(redirect.stdout, 'https://webapp.istioinaction.io/api/catalog'.replace(/^/, '301 '));
     const certs = JSON.parse(await (await fetch(`${proxy.admin}/certs`)).text()) as { certificates: Array<{ cert_chain: Array<{ subject_alt_names: unknown[] }> }> };
     assert.deepEqual(certs.certificates[0]?.cert_chain[0]?.subject_alt_names, [{ dns: 'webapp.istioinaction.io' }]);
+    // curl negotiated HTTP/2 over ALPN; h2load drives many streams over TLS the same way.
+    const version = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_version}', '--cacert', ca(), ...resolveAll(https), url]);
+    assert.equal(version.stdout, '2');
+    const load = await run('h2load', ['-n', '200', '-c', '4', '-m', '10', '-H', ':authority: webapp.istioinaction.io', `https://127.0.0.1:${https}/api/healthz`]);
+    assert.match(load.stdout, /requests: 200 total, 200 started, 200 done, 200 succeeded, 0 failed/);
+    assert.match(load.stdout, /status codes: 200 2xx/);
   });
 
   it('MUTUAL: no client certificate or one from another CA fails the handshake; the right one gets through', async () => {
@@ -117,6 +123,9 @@ describe('examples/tls (seed 003 gateway scenarios)', () => {
       socket.on('error', reject);
     });
     assert.equal(reply, 'hello world\n');
+    // The book uses telnet/nc: -N sends the FIN after stdin ends, the answer still comes back.
+    const nc = await run('nc', ['-N', '127.0.0.1', String(port)], 'from nc\n');
+    assert.equal(nc.stdout, 'hello from nc\n');
   });
 
   it('SNI passthrough: each backend is reached by SNI with its own certificate, TLS end to end', async () => {
