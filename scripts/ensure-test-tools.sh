@@ -7,7 +7,7 @@ need=()
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
-{ command -v nc >/dev/null 2>&1 && nc -h 2>&1 | grep -q -- ' -N'; } || need+=(netcat-openbsd)
+{ command -v nc >/dev/null 2>&1 && nc -h 2>&1 | grep -q -- '-N'; } || need+=(netcat-openbsd)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
