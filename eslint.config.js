@@ -13,7 +13,9 @@ export default tseslint.config(
       globals: {
         process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly',
         clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly',
-        clearImmediate: 'readonly', URL: 'readonly', performance: 'readonly', queueMicrotask: 'readonly',
+        clearImmediate: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', performance: 'readonly', queueMicrotask: 'readonly',
+        fetch: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', structuredClone: 'readonly',
+        TextEncoder: 'readonly', TextDecoder: 'readonly',
       },
     },
     rules: {

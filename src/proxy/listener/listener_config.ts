@@ -74,12 +74,20 @@ export class ListenerGeneration implements DrainDecision {
     this.inspect = needsInspection(this.chains);
   }
 
+  private readonly drainHandlers: Array<() => void> = [];
+
   drainClose(): boolean {
     return this.draining || this.serverDraining();
   }
 
+  onDrain(fn: () => void): void {
+    this.drainHandlers.push(fn);
+  }
+
   startDraining(): void {
+    if (this.draining) return;
     this.draining = true;
+    for (const fn of this.drainHandlers.splice(0)) fn();
   }
 
   /** Releases what the generation holds beyond its connections (TLS contexts, file watches). */

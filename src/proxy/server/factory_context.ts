@@ -16,6 +16,8 @@ export interface LocalInfo {
 export interface DrainDecision {
   /** True once the listener or server started draining (close connections after responses). */
   drainClose(): boolean;
+  /** Runs once when draining starts: close idle connections, send HTTP/2 GOAWAY. */
+  onDrain(fn: () => void): void;
 }
 
 export interface ServerFactoryContext {

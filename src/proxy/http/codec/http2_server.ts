@@ -94,6 +94,8 @@ export class Http2Codec {
   goaway(session: http2.ServerHttp2Session): void {
     if (session.closed || session.destroyed) return;
     this.stats.goaway_sent.inc();
+    // An explicit GOAWAY first: close() alone may tear an idle session down without one.
+    session.goaway(http2.constants.NGHTTP2_NO_ERROR);
     session.close();
   }
 }
@@ -248,6 +250,7 @@ export class Http2ServerStream implements ServerStream {
     const session = this.stream.session;
     if (session && !session.closed && !session.destroyed) {
       this.stats.goaway_sent.inc();
+      session.goaway(http2.constants.NGHTTP2_NO_ERROR);
       session.close();
     }
   }
