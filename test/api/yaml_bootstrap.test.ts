@@ -113,8 +113,8 @@ describe('anchors and merge keys', () => {
   it('expands aliases and `<<` merge keys; explicit keys win over merged ones', () => {
     const { bootstrap } = loadText(yaml(...base, '  - <<: *web', '    name: api', '    lb_policy: MAGLEV'));
     assert.deepEqual(bootstrap.static_resources?.clusters, [
-      { name: 'web', connect_timeout: { seconds: 0, nanos: 250_000_000 }, lb_policy: 'RANDOM' },
-      { name: 'api', connect_timeout: { seconds: 0, nanos: 250_000_000 }, lb_policy: 'MAGLEV' },
+      { name: 'web', connect_timeout: { nanos: 250_000_000 }, lb_policy: 'RANDOM' },
+      { name: 'api', connect_timeout: { nanos: 250_000_000 }, lb_policy: 'MAGLEV' },
     ]);
   });
 

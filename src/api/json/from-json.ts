@@ -9,7 +9,7 @@ import type { PositionIndex, SourceSpan } from '../yaml/source.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
 import { checkDuration, checkEnum, checkNumber, checkRepeated, checkString, fieldRules, oneofRequired, type Rules } from './pgv.js';
 import { closestMatch } from './suggest.js';
-import { parseDuration, parseTimestamp } from './wkt.js';
+import { durationOf, parseDuration, parseTimestamp } from './wkt.js';
 import { copyFieldSpans, fieldSpanOf, recordFieldSpan, recordSpan } from './spans.js';
 
 export interface JsonReadOptions {
@@ -385,7 +385,7 @@ export class ProtoJsonReader {
           if (Object.keys(rest).length || !Number.isFinite(Number(seconds)) || !Number.isFinite(Number(nanos))) {
             return this.fail(loc, 'expected a duration such as "5s" or {seconds, nanos}');
           }
-          return { seconds: Number(seconds), nanos: Number(nanos) };
+          return durationOf(Number(seconds), Number(nanos));
         }
         return this.fail(loc, durationProblem(raw));
       }

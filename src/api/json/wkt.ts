@@ -30,9 +30,17 @@ export function durationMs(d: Duration | undefined, fallback?: number): number |
   return (d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6;
 }
 
+/** Zero parts are left out, as protobuf decoding leaves them out: one config, one shape. */
+export function durationOf(seconds: number, nanos: number): Duration {
+  const d: Duration = {};
+  if (seconds) d.seconds = seconds;
+  if (nanos) d.nanos = nanos;
+  return d;
+}
+
 export function durationFromMs(ms: number): Duration {
   const seconds = Math.floor(ms / 1000);
-  return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
+  return durationOf(seconds, Math.round((ms - seconds * 1000) * 1e6));
 }
 
 /** The wrapped value, or `fallback` when the wrapper (or its value) is absent. */
@@ -66,7 +74,7 @@ export function parseDuration(text: string): Duration | undefined {
   const seconds = Number(m[2]);
   const nanos = m[3] ? Number(m[3].padEnd(9, '0')) : 0;
   if (seconds > 315576000000) return undefined;
-  return { seconds: sign * seconds, nanos: sign * nanos };
+  return durationOf(sign * seconds, sign * nanos);
 }
 
 /** RFC 3339 text of a Timestamp. */
@@ -79,5 +87,5 @@ export function parseTimestamp(text: string): Duration | undefined {
   const ms = Date.parse(text);
   if (Number.isNaN(ms) || !/^\d{4}-\d\d-\d\dT/.test(text)) return undefined;
   const seconds = Math.floor(ms / 1000);
-  return { seconds, nanos: (ms - seconds * 1000) * 1e6 };
+  return durationOf(seconds, (ms - seconds * 1000) * 1e6);
 }
