@@ -105,12 +105,21 @@ export class ActiveListener {
     this.server = server;
   }
 
-  /** Replaces the config; existing connections drain on their old generation. */
-  update(generation: ListenerGeneration): void {
+  /**
+   * Replaces the config: new connections get `generation`; existing ones drain on
+   * their old generation (HTTP/1 `connection: close` after the current response,
+   * HTTP/2 GOAWAY) and whatever is still open after `drainMs` is closed.
+   */
+  update(generation: ListenerGeneration, drainMs = 0): void {
     const old = this.current;
     this.current = generation;
-    old.startDraining();
+    old.startDraining(false);
     old.close();
+    const closeOld = () => {
+      for (const [socket, g] of this.sockets) if (g === old) socket.destroy();
+    };
+    if (drainMs <= 0) closeOld();
+    else setTimeout(closeOld, drainMs).unref();
   }
 
   /** Accepts a socket handed over by another owner (e.g. the original-destination hop). */
@@ -216,23 +225,37 @@ export class ActiveListener {
     return this.sockets.size;
   }
 
-  /** Stop accepting; existing connections continue (and drain). */
-  stopListening(): void {
+  /**
+   * Stop accepting; existing connections continue and drain. `closeIdleNow` (server
+   * shutdown, /drain_listeners) also closes idle HTTP/1 connections at once; a
+   * listener being replaced or removed leaves them to the end of its drain time,
+   * since closing a keep-alive connection races with the client's next request.
+   */
+  stopListening(closeIdleNow = true): void {
     const server = this.server;
     this.server = undefined;
-    this.current.startDraining();
+    this.current.startDraining(closeIdleNow);
     // server.close() stops accepting at once; its callback would wait for every
     // open connection, which is what draining handles separately.
     server?.close();
   }
 
-  /** Close every connection now (end of drain). */
-  /** The listener is gone for good. */
+  /** The listener is gone for good: stop accepting, drain, close what is left after `drainMs`. */
+  retire(drainMs: number): void {
+    this.stopListening(false);
+    this.current.close();
+    if (this.sockets.size === 0) return;
+    if (drainMs <= 0) this.closeConnections();
+    else setTimeout(() => this.closeConnections(), drainMs).unref();
+  }
+
+  /** Stops accepting and releases the config now (shutdown). */
   close(): void {
     this.stopListening();
     this.current.close();
   }
 
+  /** Close every connection now (end of drain). */
   closeConnections(): void {
     for (const socket of this.sockets.keys()) socket.destroy();
   }

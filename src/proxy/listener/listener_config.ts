@@ -74,20 +74,21 @@ export class ListenerGeneration implements DrainDecision {
     this.inspect = needsInspection(this.chains);
   }
 
-  private readonly drainHandlers: Array<() => void> = [];
+  private readonly drainHandlers: Array<(closeIdleNow: boolean) => void> = [];
 
   drainClose(): boolean {
     return this.draining || this.serverDraining();
   }
 
-  onDrain(fn: () => void): void {
+  onDrain(fn: (closeIdleNow: boolean) => void): void {
     this.drainHandlers.push(fn);
   }
 
-  startDraining(): void {
+  /** `closeIdleNow`: see ActiveListener.stopListening. */
+  startDraining(closeIdleNow = true): void {
     if (this.draining) return;
     this.draining = true;
-    for (const fn of this.drainHandlers.splice(0)) fn();
+    for (const fn of this.drainHandlers.splice(0)) fn(closeIdleNow);
   }
 
   /** Releases what the generation holds beyond its connections (TLS contexts, file watches). */

@@ -12,7 +12,8 @@ import type { StatsStore } from '../stats/store.js';
 import type { Cluster } from '../upstream/cluster_info.js';
 import { ClusterManager } from '../upstream/cluster_manager.js';
 import type { HostDescription } from '../upstream/host.js';
-import type { LocalInfo, ServerFactoryContext } from './factory_context.js';
+import type { ListenerFactoryContext, LocalInfo, ServerFactoryContext } from './factory_context.js';
+import { DynamicRouteConfigs } from './route_configs.js';
 import type { Runtime } from './runtime.js';
 
 const log = logger('config');
@@ -47,6 +48,8 @@ export interface DataPlaneOptions {
   staticSecrets?: envoy.extensions.transport_sockets.tls.v3.Secret[];
   /** false: build and validate everything but never bind sockets (--mode validate, shadow copy). */
   bind: boolean;
+  /** A config checker's source of cluster names (it builds no clusters itself). */
+  clusterNames?: Pick<ClusterManager, 'hasCluster'>;
 }
 
 export class DataPlane {
@@ -56,11 +59,22 @@ export class DataPlane {
   private readonly context: ServerFactoryContext;
 
   readonly secrets = new SecretManager();
+  readonly routeConfigs: DynamicRouteConfigs;
 
   constructor(private readonly options: DataPlaneOptions) {
     if (options.staticSecrets?.length) this.secrets.addStatic(options.staticSecrets, 'static_resources.secrets');
     this.clusterManager = new ClusterManager(options.stats, this.secrets);
-    this.context = { runtime: options.runtime, stats: options.stats, clusterManager: this.clusterManager, localInfo: options.localInfo, secretManager: this.secrets };
+    this.clusterManager.knownNames = options.clusterNames;
+    this.routeConfigs = new DynamicRouteConfigs(options.runtime, this.clusterManager);
+    const context: ServerFactoryContext & Pick<ListenerFactoryContext, 'routeConfigProviders'> = {
+      runtime: options.runtime,
+      stats: options.stats,
+      clusterManager: this.clusterManager,
+      localInfo: options.localInfo,
+      secretManager: this.secrets,
+      routeConfigProviders: (rds) => this.routeConfigs.provider(rds),
+    };
+    this.context = context;
   }
 
   get isDraining(): boolean {
@@ -89,7 +103,7 @@ export class DataPlane {
    * kept and new connections get the new config; different address: bind anew and
    * drain the old one.
    */
-  async addOrUpdateListener(config: ListenerProto, path: string): Promise<ActiveListener> {
+  async addOrUpdateListener(config: ListenerProto, path: string, drainMs = 0): Promise<ActiveListener> {
     const generation = this.buildListener(config, path);
     const name = config.name ?? '';
     const existing = this.listeners.get(name);
@@ -101,14 +115,14 @@ export class DataPlane {
       }
     }
     if (existing && JSON.stringify(existing.config.address ?? {}) === addressKey) {
-      existing.update(generation);
+      existing.update(generation, drainMs);
       log.info(`listener '${name}' updated in place`);
       return existing;
     }
     const listener = new ActiveListener(generation, this.options.stats, this.options.bind && config.bind_to_port?.value !== false);
     await listener.bind();
     this.listeners.set(name, listener);
-    if (existing) this.retireListener(existing, 0);
+    if (existing) existing.retire(drainMs);
     return listener;
   }
 
@@ -116,14 +130,8 @@ export class DataPlane {
     const listener = this.listeners.get(name);
     if (!listener) return false;
     this.listeners.delete(name);
-    this.retireListener(listener, drainMs);
+    listener.retire(drainMs);
     return true;
-  }
-
-  private retireListener(listener: ActiveListener, drainMs: number): void {
-    listener.close();
-    if (listener.connectionCount() === 0) return;
-    setTimeout(() => listener.closeConnections(), drainMs).unref();
   }
 
   /**

@@ -16,8 +16,11 @@ export interface LocalInfo {
 export interface DrainDecision {
   /** True once the listener or server started draining (close connections after responses). */
   drainClose(): boolean;
-  /** Runs once when draining starts: close idle connections, send HTTP/2 GOAWAY. */
-  onDrain(fn: () => void): void;
+  /**
+   * Runs once when draining starts: send HTTP/2 GOAWAY, and with `closeIdleNow`
+   * (shutdown) close idle HTTP/1 connections too.
+   */
+  onDrain(fn: (closeIdleNow: boolean) => void): void;
 }
 
 export interface ServerFactoryContext {

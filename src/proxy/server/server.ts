@@ -13,12 +13,16 @@ import type { StatsOf } from '../stats/declare.js';
 import { LISTENER_MANAGER_STATS, SERVER_STATS } from './server_stats.js';
 import { StatsStore } from '../stats/store.js';
 import type { Cluster } from '../upstream/cluster_info.js';
-import { CLUSTER_MANAGER_STATS, CLUSTER_STATS } from '../upstream/cluster_stats.js';
+import { CLUSTER_STATS } from '../upstream/cluster_stats.js';
 import { ClusterManager } from '../upstream/cluster_manager.js';
 import { createDiscovery } from '../upstream/discovery/index.js';
-import type { ClusterDiscovery } from '../upstream/discovery/types.js';
-import type { HostDescription } from '../upstream/host.js';
+import { SecretManager } from '../tls/secret_manager.js';
+import { createUpstreamTls } from '../tls/upstream.js';
+import { ClusterRegistry, type ClusterEntry } from './cluster_registry.js';
 import { DataPlane } from './data_plane.js';
+import { ListenerRegistry, type ListenerEntry } from './listener_registry.js';
+import { DynamicConfig } from './xds/dynamic_config.js';
+import type { XdsSubscriber } from '../xds/subscriber.js';
 import type { LocalInfo } from './factory_context.js';
 import type { ProxyOptions } from './options.js';
 import { Runtime } from './runtime.js';
@@ -31,36 +35,25 @@ const configLog = logger('config');
 export type ServerState = 'LIVE' | 'DRAINING' | 'PRE_INITIALIZING' | 'INITIALIZING';
 const STATE_CODE: Record<ServerState, number> = { LIVE: 0, DRAINING: 1, PRE_INITIALIZING: 2, INITIALIZING: 3 };
 
-export interface ClusterEntry {
-  config: Cluster;
-  path: string;
-  addedViaApi: boolean;
-  lastUpdated: Date;
-  discovery: ClusterDiscovery;
-  hosts: HostDescription[];
-}
-
-export interface ListenerEntry {
-  config: ListenerProto;
-  path: string;
-  lastUpdated: Date;
-}
+export type { ClusterEntry, ListenerEntry };
 
 export class Server {
   state: ServerState = 'PRE_INITIALIZING';
   readonly stats = new StatsStore();
   readonly serverStats: StatsOf<typeof SERVER_STATS>;
   readonly listenerManagerStats: StatsOf<typeof LISTENER_MANAGER_STATS>;
-  readonly clusterManagerStats: StatsOf<typeof CLUSTER_MANAGER_STATS>;
   readonly startTime = new Date();
   bootstrap!: Bootstrap;
   runtime!: Runtime;
   localInfo!: LocalInfo;
   workers!: Workers;
   admin?: AdminServer;
-  readonly clusters = new Map<string, ClusterEntry>();
-  readonly listeners = new Map<string, ListenerEntry>();
+  clusterRegistry!: ClusterRegistry;
+  listenerRegistry!: ListenerRegistry;
+  dynamic!: DynamicConfig;
   bootstrapLoadedAt = new Date();
+  /** Builds listeners and TLS contexts without serving them: how updates are checked before use. */
+  private checker!: DataPlane;
   private timers: NodeJS.Timeout[] = [];
   private shuttingDown?: Promise<void>;
   healthCheckFailed = false;
@@ -68,7 +61,16 @@ export class Server {
   constructor(readonly options: ProxyOptions) {
     this.serverStats = SERVER_STATS.create(this.stats.scope('server.'));
     this.listenerManagerStats = LISTENER_MANAGER_STATS.create(this.stats.scope('listener_manager.'));
-    this.clusterManagerStats = CLUSTER_MANAGER_STATS.create(this.stats.scope('cluster_manager.'));
+  }
+
+  /** Active clusters by name (admin /clusters, config_dump). */
+  get clusters(): ReadonlyMap<string, ClusterEntry> {
+    return this.clusterRegistry?.active ?? new Map();
+  }
+
+  /** Active listeners by name. */
+  get listeners(): ReadonlyMap<string, ListenerEntry> {
+    return this.listenerRegistry?.active ?? new Map();
   }
 
   setState(state: ServerState): void {
@@ -108,7 +110,7 @@ export class Server {
     (res.clusters ?? []).forEach((c, i) => tryIt(() => {
       if (seenClusters.has(c.name ?? '')) throw ConfigError.single(`static_resources.clusters[${i}].name`, `cluster manager: duplicate cluster '${c.name}' found`, spanOf(c));
       seenClusters.add(c.name ?? '');
-      createDiscovery(c, `static_resources.clusters[${i}]`, CLUSTER_STATS.create(new StatsStore().scope('')));
+      createDiscovery(c, `static_resources.clusters[${i}]`, CLUSTER_STATS.create(new StatsStore().scope('')), VALIDATE_ONLY_SUBSCRIBER);
       plane.addOrUpdateCluster(c, `static_resources.clusters[${i}]`);
     }));
     const seenListeners = new Set<string>();
@@ -140,18 +142,60 @@ export class Server {
           logLevels: logRegistry.components(),
           logFormat: logRegistry.format,
         });
+    this.createRegistries();
     await this.startAdmin();
     const res = this.bootstrap.static_resources ?? {};
-    log.info(`cm init: initializing cds`);
-    await Promise.all((res.clusters ?? []).map((c, i) => this.addCluster(c, `static_resources.clusters[${i}]`, false)));
+    await Promise.all((res.clusters ?? []).map((c, i) => this.clusterRegistry.add(c, `static_resources.clusters[${i}]`, { viaApi: false }).warmed));
+    await this.dynamic.startCds(this.clusterRegistry);
     log.info('cm init: all clusters initialized');
-    for (const [i, l] of (res.listeners ?? []).entries()) await this.addListener(l, `static_resources.listeners[${i}]`);
+    for (const [i, l] of (res.listeners ?? []).entries()) await this.listenerRegistry.add(l, `static_resources.listeners[${i}]`, { viaApi: false }).active;
+    await this.dynamic.startLds(this.listenerRegistry);
     this.listenerManagerStats.workers_started.set(1);
     this.startTimers();
     this.setState('LIVE');
     this.serverStats.initialization_time_ms.record(performance.now() - started);
     log.info('all dependencies initialized. starting workers');
     log.info('starting main dispatch loop');
+  }
+
+  private createRegistries(): void {
+    // The checker shares no state with the data planes: it only needs the names of
+    // active clusters (routes' validate_clusters) and the static secrets.
+    const names = { hasCluster: (name: string) => this.clusters.has(name) };
+    this.checker = new DataPlane({
+      stats: new StatsStore(),
+      runtime: this.runtime,
+      localInfo: this.localInfo,
+      bind: false,
+      staticSecrets: this.bootstrap.static_resources?.secrets,
+      clusterNames: names,
+    });
+    const checkSecrets = new SecretManager();
+    if (this.bootstrap.static_resources?.secrets?.length) checkSecrets.addStatic(this.bootstrap.static_resources.secrets);
+    this.dynamic = new DynamicConfig({
+      bootstrap: this.bootstrap,
+      localInfo: this.localInfo,
+      stats: this.stats,
+      runtime: this.runtime,
+      workers: () => this.workers,
+      clusterNames: () => names,
+      clusters: () => this.clusterRegistry,
+    });
+    this.clusterRegistry = new ClusterRegistry({
+      stats: this.stats,
+      workers: () => this.workers,
+      xds: () => this.dynamic.subscriber(),
+      secrets: this.dynamic.secrets,
+      check: (config, path) => createUpstreamTls(config, path, { secrets: checkSecrets, stats: new StatsStore().scope('') })?.close(),
+    });
+    this.listenerRegistry = new ListenerRegistry({
+      stats: this.listenerManagerStats,
+      workers: () => this.workers,
+      routes: this.dynamic.routes,
+      secrets: this.dynamic.secrets,
+      check: (config, path) => this.checker.buildListener(config, path).close(),
+      drainMs: () => this.options.drainTimeS * 1000,
+    });
   }
 
   private async startAdmin(): Promise<void> {
@@ -162,58 +206,6 @@ export class Server {
     const bound = await this.admin.listen(sock.address ?? '127.0.0.1', sock.port_value ?? 0);
     log.info(`admin address: ${bound.address}:${bound.port}`);
     if (this.options.adminAddressPath) fs.writeFileSync(this.options.adminAddressPath, `${bound.address}:${bound.port}`);
-  }
-
-  async addCluster(config: Cluster, path: string, viaApi: boolean): Promise<void> {
-    const name = config.name ?? '';
-    const clusterStats = CLUSTER_STATS.create(this.stats.scope(`cluster.${config.alt_stat_name || name}.`));
-    const discovery = createDiscovery(config, path, clusterStats);
-    const previous = this.clusters.get(name);
-    const entry: ClusterEntry = { config, path, addedViaApi: viaApi, lastUpdated: new Date(), discovery, hosts: [] };
-    this.clusters.set(name, entry);
-    previous?.discovery.stop();
-    let first = true;
-    const firstHosts = new Promise<void>((resolve) => {
-      discovery.start((hosts) => {
-        entry.hosts = hosts;
-        this.onMembership(name, hosts, clusterStats);
-        if (first) {
-          first = false;
-          resolve();
-        } else this.workers.updateMembership(name, hosts);
-      });
-    });
-    await Promise.race([firstHosts, discovery.initialized]);
-    await this.workers.addOrUpdateCluster(config, path, entry.hosts);
-    if (previous) this.clusterManagerStats.cluster_modified.inc();
-    else this.clusterManagerStats.cluster_added.inc();
-    this.clusterManagerStats.active_clusters.set(this.clusters.size);
-  }
-
-  private onMembership(_name: string, hosts: HostDescription[], stats: ReturnType<typeof CLUSTER_STATS.create>): void {
-    const healthy = hosts.filter((h) => !h.edsHealth || h.edsHealth === 'HEALTHY' || h.edsHealth === 'UNKNOWN').length;
-    const degraded = hosts.filter((h) => h.edsHealth === 'DEGRADED').length;
-    if (stats.membership_total.value !== hosts.length || stats.membership_healthy.value !== healthy) stats.membership_change.inc();
-    stats.membership_total.set(hosts.length);
-    stats.membership_healthy.set(healthy);
-    stats.membership_degraded.set(degraded);
-    stats.max_host_weight.set(hosts.reduce((m, h) => Math.max(m, h.weight), 0));
-  }
-
-  async addListener(config: ListenerProto, path: string): Promise<void> {
-    const name = config.name ?? '';
-    try {
-      await this.workers.addOrUpdateListener(config, path);
-    } catch (err) {
-      this.listenerManagerStats.listener_create_failure.inc();
-      throw err;
-    }
-    const existed = this.listeners.has(name);
-    this.listeners.set(name, { config, path, lastUpdated: new Date() });
-    if (existed) this.listenerManagerStats.listener_modified.inc();
-    else this.listenerManagerStats.listener_added.inc();
-    this.listenerManagerStats.listener_create_success.inc();
-    this.listenerManagerStats.total_listeners_active.set(this.listeners.size);
   }
 
   private startTimers(): void {
@@ -254,7 +246,9 @@ export class Server {
         await new Promise((r) => setTimeout(r, 100));
       }
       for (const t of this.timers) clearInterval(t);
-      for (const c of this.clusters.values()) c.discovery.stop();
+      this.dynamic?.stop();
+      this.listenerRegistry?.stop();
+      this.clusterRegistry?.stop();
       await this.workers?.shutdown();
       await this.admin?.close();
       log.info('exiting');
@@ -292,3 +286,8 @@ export class Server {
 }
 
 export { ClusterManager };
+
+/** --mode validate opens no streams: an xDS source is only checked for shape. */
+const VALIDATE_ONLY_SUBSCRIBER: XdsSubscriber = {
+  subscribe: () => ({ updateResourceInterest: () => undefined, cancel: () => undefined }),
+};

@@ -32,10 +32,18 @@ export function runWorker(): void {
           plane!.updateMembership(msg.name, msg.hosts);
           break;
         case 'listener':
-          await plane!.addOrUpdateListener(msg.config, msg.path);
+          await plane!.addOrUpdateListener(msg.config, msg.path, msg.drainMs);
           break;
         case 'removeListener':
           plane!.removeListener(msg.name, msg.drainMs);
+          break;
+        case 'routeConfig':
+          if (msg.config) plane!.routeConfigs.set(msg.name, msg.config);
+          else plane!.routeConfigs.remove(msg.name);
+          break;
+        case 'secret':
+          if (msg.secret) plane!.secrets.update(msg.name, msg.secret, 'ads', msg.version);
+          else plane!.secrets.remove(msg.name, 'ads');
           break;
         case 'drain':
           plane!.drainListeners(msg);

@@ -21,8 +21,10 @@ export type WorkerCommand =
   | { op: 'cluster'; config: Cluster; path: string; hosts: HostDescription[] }
   | { op: 'removeCluster'; name: string }
   | { op: 'membership'; name: string; hosts: HostDescription[] }
-  | { op: 'listener'; config: ListenerProto; path: string }
+  | { op: 'listener'; config: ListenerProto; path: string; drainMs: number }
   | { op: 'removeListener'; name: string; drainMs: number }
+  | { op: 'routeConfig'; name: string; config?: envoy.config.route.v3.RouteConfiguration }
+  | { op: 'secret'; name: string; secret?: envoy.extensions.transport_sockets.tls.v3.Secret; version?: string }
   | { op: 'drain'; inboundOnly?: boolean; graceful?: boolean; drainMs: number }
   | { op: 'stats' }
   | { op: 'hosts' }

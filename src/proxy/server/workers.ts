@@ -11,17 +11,26 @@ import type { Cluster } from '../upstream/cluster_info.js';
 import type { HostDescription } from '../upstream/host.js';
 import { DataPlane, mergeHostReports, type HostReport, type ListenerReport } from './data_plane.js';
 import type { ListenerProto } from '../listener/listener_config.js';
+import type { RouteConfiguration } from './route_configs.js';
+import type { envoy } from '../../api/envoy-types.generated.js';
 import type { WorkerCommand, WorkerInit, WorkerReply, WorkerRequest } from './worker_protocol.js';
 
 const log = logger('main');
+
+type Secret = envoy.extensions.transport_sockets.tls.v3.Secret;
 
 export interface Workers {
   readonly count: number;
   addOrUpdateCluster(config: Cluster, path: string, hosts: HostDescription[]): Promise<void>;
   removeCluster(name: string): Promise<void>;
   updateMembership(name: string, hosts: HostDescription[]): void;
-  addOrUpdateListener(config: ListenerProto, path: string): Promise<void>;
+  /** `drainMs`: how long connections of a replaced listener may drain before they close. */
+  addOrUpdateListener(config: ListenerProto, path: string, drainMs?: number): Promise<void>;
   removeListener(name: string, drainMs: number): Promise<void>;
+  /** RDS: installs or (config undefined) removes a route configuration everywhere. */
+  setRouteConfig(name: string, config: RouteConfiguration | undefined): Promise<void>;
+  /** SDS: installs or (secret undefined) removes a secret delivered over xDS. */
+  setSecret(name: string, secret: Secret | undefined, version?: string): Promise<void>;
   drainListeners(options: { inboundOnly?: boolean; graceful?: boolean; drainMs: number }): Promise<void>;
   statsSnapshots(): Promise<StatsSnapshot[]>;
   hostReports(): Promise<HostReport[]>;
@@ -48,11 +57,19 @@ export class InProcessWorkers implements Workers {
   updateMembership(name: string, hosts: HostDescription[]): void {
     this.plane.updateMembership(name, hosts);
   }
-  async addOrUpdateListener(config: ListenerProto, path: string): Promise<void> {
-    await this.plane.addOrUpdateListener(config, path);
+  async addOrUpdateListener(config: ListenerProto, path: string, drainMs = 0): Promise<void> {
+    await this.plane.addOrUpdateListener(config, path, drainMs);
   }
   async removeListener(name: string, drainMs: number): Promise<void> {
     this.plane.removeListener(name, drainMs);
+  }
+  async setRouteConfig(name: string, config: RouteConfiguration | undefined): Promise<void> {
+    if (config) this.plane.routeConfigs.set(name, config);
+    else this.plane.routeConfigs.remove(name);
+  }
+  async setSecret(name: string, secret: Secret | undefined, version?: string): Promise<void> {
+    if (secret) this.plane.secrets.update(name, secret, 'ads', version);
+    else this.plane.secrets.remove(name, 'ads');
   }
   async drainListeners(options: { inboundOnly?: boolean; graceful?: boolean; drainMs: number }): Promise<void> {
     this.plane.drainListeners(options);
@@ -164,11 +181,17 @@ export class ProcessWorkers implements Workers {
   updateMembership(name: string, hosts: HostDescription[]): void {
     void this.broadcast({ op: 'membership', name, hosts }).catch((err) => log.error(`membership update failed: ${(err as Error).message}`));
   }
-  async addOrUpdateListener(config: ListenerProto, path: string): Promise<void> {
-    await this.broadcast({ op: 'listener', config, path });
+  async addOrUpdateListener(config: ListenerProto, path: string, drainMs = 0): Promise<void> {
+    await this.broadcast({ op: 'listener', config, path, drainMs });
   }
   async removeListener(name: string, drainMs: number): Promise<void> {
     await this.broadcast({ op: 'removeListener', name, drainMs });
+  }
+  async setRouteConfig(name: string, config: RouteConfiguration | undefined): Promise<void> {
+    await this.broadcast({ op: 'routeConfig', name, config });
+  }
+  async setSecret(name: string, secret: Secret | undefined, version?: string): Promise<void> {
+    await this.broadcast({ op: 'secret', name, secret, version });
   }
   async drainListeners(options: { inboundOnly?: boolean; graceful?: boolean; drainMs: number }): Promise<void> {
     await this.broadcast({ op: 'drain', ...options });

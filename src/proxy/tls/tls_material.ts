@@ -225,3 +225,16 @@ export class TlsMaterial implements FileChangeSubscriber, SecretSubscriber {
     this.validationSecret?.close();
   }
 }
+
+/**
+ * Checks a secret delivered over SDS the way a TLS context will load it (certificate
+ * and key together, CA bundle), so a broken one is NACKed instead of installed.
+ */
+export function checkSecret(secret: envoy.extensions.transport_sockets.tls.v3.Secret, path: string): void {
+  const reads = new Reads();
+  if (secret.tls_certificate) readCertificate(secret.tls_certificate, `${path}.tls_certificate`, reads);
+  if (secret.validation_context) readValidation(secret.validation_context, `${path}.validation_context`, reads);
+  if (secret.session_ticket_keys || secret.generic_secret) {
+    throw ConfigError.single(path, 'only tls_certificate and validation_context secrets are supported by skein', spanOf(secret));
+  }
+}

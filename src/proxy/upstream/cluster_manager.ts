@@ -21,8 +21,14 @@ export class ClusterManager {
     private readonly poolFactory: PoolFactory = defaultPoolFactory,
   ) {}
 
+  /**
+   * Set on a data plane that only checks config: cluster names then come from the
+   * main process's registry instead of clusters built here.
+   */
+  knownNames?: Pick<ClusterManager, 'hasCluster'>;
+
   hasCluster(name: string): boolean {
-    return this.clusters.has(name);
+    return this.knownNames ? this.knownNames.hasCluster(name) : this.clusters.has(name);
   }
 
   get(name: string): ThreadLocalCluster | undefined {

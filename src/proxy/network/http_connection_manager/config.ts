@@ -166,7 +166,7 @@ export const httpConnectionManagerFactory: NetworkFilterFactory = networkFilterR
   createFilterFactory(config, path, context) {
     const hcmConfig = new HcmConfig(config as HcmProto, path, context);
     const manager = new HttpConnectionManager(hcmConfig);
-    context.drain.onDrain(() => manager.closeIdle());
+    context.drain.onDrain((closeIdleNow) => manager.startDrain(closeIdleNow));
     return () => ({ handleConnection: (connection) => manager.handleConnection(connection) });
   },
 });

@@ -153,9 +153,9 @@ export class HttpConnectionManager {
     this.http1.serve(socket);
   }
 
-  /** Draining: idle HTTP/1 connections close, HTTP/2 connections get GOAWAY. */
-  closeIdle(): void {
-    this.http1.closeIdle();
+  /** Draining: HTTP/2 connections get GOAWAY; idle HTTP/1 ones close if `closeIdleHttp1`. */
+  startDrain(closeIdleHttp1: boolean): void {
+    if (closeIdleHttp1) this.http1.closeIdle();
     this.http2Codec?.closeIdle();
   }
 
