@@ -3,11 +3,13 @@
 import { SKEIN_VERSION } from '../common/version.js';
 import { proxyCommand } from './commands/proxy.js';
 import { catalogCommand, echoCommand, httpbinCommand, tcpEchoCommand, webappCommand } from './commands/test_services.js';
+import { xdsCommand } from './commands/xds.js';
 
 type Command = { run: (argv: string[]) => Promise<number>; help: string };
 
 const COMMANDS: Record<string, Command> = {
   proxy: { run: proxyCommand, help: 'Envoy-compatible proxy (skein proxy -c envoy.yaml)' },
+  xds: { run: xdsCommand, help: 'file-driven xDS server (skein xds serve --dir DIR)' },
   httpbin: { run: httpbinCommand, help: 'go-httpbin compatible test service' },
   echo: { run: echoCommand, help: 'echo service (replies with JSON describing the request)' },
   catalog: { run: catalogCommand, help: 'the book\'s catalog sample service' },

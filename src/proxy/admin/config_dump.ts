@@ -2,65 +2,12 @@
 // with proto field names. Supports ?resource=, ?mask=, ?name_regex= and ?include_eds.
 import protobuf from 'protobufjs';
 import { messageToJson } from '../../api/json/to-json.js';
-import type { Duration } from '../../api/json/wkt.js';
 import { findMessageType } from '../../api/proto/root.js';
 import { compileRe2 } from '../common/regex.js';
-import type { Server } from '../server/server.js';
+import { buildDumps } from './config_dump_sections.js';
 import { json, text, type AdminHandler } from './handlers.js';
 
 const T = 'type.googleapis.com/';
-
-function ts(d: Date): Duration {
-  const ms = d.getTime();
-  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
-}
-
-interface Dump {
-  type: string;
-  message: Record<string, unknown>;
-}
-
-function buildDumps(server: Server, includeEds: boolean): Dump[] {
-  const clusters = [...server.clusters.values()];
-  const listeners = [...server.listeners.values()];
-  const routeConfigs: Array<{ route_config: unknown; last_updated: Duration }> = [];
-  for (const l of listeners) {
-    for (const chain of [...(l.config.filter_chains ?? []), ...(l.config.default_filter_chain ? [l.config.default_filter_chain] : [])]) {
-      for (const f of chain.filters ?? []) {
-        const rc = (f.typed_config as { route_config?: Record<string, unknown> } | undefined)?.route_config;
-        if (rc) routeConfigs.push({ route_config: { '@type': `${T}envoy.config.route.v3.RouteConfiguration`, ...rc }, last_updated: ts(l.lastUpdated) });
-      }
-    }
-  }
-  const dumps: Dump[] = [
-    { type: 'envoy.admin.v3.BootstrapConfigDump', message: { bootstrap: server.bootstrap, last_updated: ts(server.bootstrapLoadedAt) } },
-    {
-      type: 'envoy.admin.v3.ClustersConfigDump',
-      message: {
-        static_clusters: clusters.filter((c) => !c.addedViaApi).map((c) => ({ cluster: { '@type': `${T}envoy.config.cluster.v3.Cluster`, ...c.config }, last_updated: ts(c.lastUpdated) })),
-        dynamic_active_clusters: clusters.filter((c) => c.addedViaApi).map((c) => ({ cluster: { '@type': `${T}envoy.config.cluster.v3.Cluster`, ...c.config }, last_updated: ts(c.lastUpdated) })),
-      },
-    },
-    {
-      type: 'envoy.admin.v3.ListenersConfigDump',
-      message: { static_listeners: listeners.map((l) => ({ listener: { '@type': `${T}envoy.config.listener.v3.Listener`, ...l.config }, last_updated: ts(l.lastUpdated) })) },
-    },
-    { type: 'envoy.admin.v3.ScopedRoutesConfigDump', message: {} },
-    { type: 'envoy.admin.v3.RoutesConfigDump', message: { static_route_configs: routeConfigs } },
-    { type: 'envoy.admin.v3.SecretsConfigDump', message: {} },
-  ];
-  if (includeEds) {
-    dumps.push({
-      type: 'envoy.admin.v3.EndpointsConfigDump',
-      message: {
-        static_endpoint_configs: clusters
-          .filter((c) => c.config.load_assignment)
-          .map((c) => ({ endpoint_config: { '@type': `${T}envoy.config.endpoint.v3.ClusterLoadAssignment`, ...c.config.load_assignment }, last_updated: ts(c.lastUpdated) })),
-      },
-    });
-  }
-  return dumps;
-}
 
 /** Keeps only the dotted `paths` of a message (protobuf FieldMask semantics). */
 function applyMask(value: Record<string, unknown>, paths: string[][]): Record<string, unknown> {

@@ -8,11 +8,9 @@ import { durationMs } from '../../api/json/wkt.js';
 import { spanOf } from '../../api/json/spans.js';
 import { logger, logRegistry, normalizeLevel } from '../../common/logger.js';
 import { AdminServer } from '../admin/admin_server.js';
-import type { ListenerProto } from '../listener/listener_config.js';
 import type { StatsOf } from '../stats/declare.js';
 import { LISTENER_MANAGER_STATS, SERVER_STATS } from './server_stats.js';
 import { StatsStore } from '../stats/store.js';
-import type { Cluster } from '../upstream/cluster_info.js';
 import { CLUSTER_STATS } from '../upstream/cluster_stats.js';
 import { ClusterManager } from '../upstream/cluster_manager.js';
 import { createDiscovery } from '../upstream/discovery/index.js';
@@ -84,7 +82,8 @@ export class Server {
     const { bootstrap, warnings } = loadBootstrap({ configPath: this.options.configPath, configYaml: this.options.configYaml });
     for (const w of warnings) configLog.warn(formatIssue(w));
     this.bootstrap = bootstrap;
-    const node = { ...(bootstrap.node ?? {}) };
+    // Control planes read who is asking from the node (Istio: metadata, user agent).
+    const node = { user_agent_name: 'skein', user_agent_version: SKEIN_VERSION, ...(bootstrap.node ?? {}) };
     if (this.options.serviceNode) node.id = this.options.serviceNode;
     if (this.options.serviceCluster) node.cluster = this.options.serviceCluster;
     if (this.options.serviceZone) node.locality = { ...(node.locality ?? {}), zone: this.options.serviceZone };
@@ -145,9 +144,14 @@ export class Server {
     this.createRegistries();
     await this.startAdmin();
     const res = this.bootstrap.static_resources ?? {};
-    await Promise.all((res.clusters ?? []).map((c, i) => this.clusterRegistry.add(c, `static_resources.clusters[${i}]`, { viaApi: false }).warmed));
+    // Primary clusters first (static, DNS): the xDS cluster an EDS cluster's
+    // subscription goes through must be up before that subscription is made.
+    const statics = (res.clusters ?? []).map((c, i) => ({ c, path: `static_resources.clusters[${i}]` }));
+    for (const secondary of [false, true]) {
+      const round = statics.filter(({ c }) => (c.type === 'EDS') === secondary);
+      await Promise.all(round.map(({ c, path }) => this.clusterRegistry.add(c, path, { viaApi: false }).warmed));
+    }
     await this.dynamic.startCds(this.clusterRegistry);
-    log.info('cm init: all clusters initialized');
     for (const [i, l] of (res.listeners ?? []).entries()) await this.listenerRegistry.add(l, `static_resources.listeners[${i}]`, { viaApi: false }).active;
     await this.dynamic.startLds(this.listenerRegistry);
     this.listenerManagerStats.workers_started.set(1);
@@ -184,7 +188,8 @@ export class Server {
     this.clusterRegistry = new ClusterRegistry({
       stats: this.stats,
       workers: () => this.workers,
-      xds: () => this.dynamic.subscriber(),
+      // Lazy: the xDS client opens on the first subscription, not for every static cluster.
+      xds: () => ({ subscribe: (request) => this.dynamic.subscriber().subscribe(request) }),
       secrets: this.dynamic.secrets,
       check: (config, path) => createUpstreamTls(config, path, { secrets: checkSecrets, stats: new StatsStore().scope('') })?.close(),
     });

@@ -20,7 +20,8 @@ import type { Workers } from '../workers.js';
 import { CdsApi } from './cds_api.js';
 import { LdsApi } from './lds_api.js';
 import { NamedResources } from './named_resources.js';
-import { XdsClient } from './xds_client.js';
+import { ConfigSourceSubscriber } from '../../xds/config_source_subscriber.js';
+import { xdsClusterTarget } from './xds_cluster_target.js';
 
 const log = logger('config');
 
@@ -42,7 +43,7 @@ export class DynamicConfig {
   readonly secrets: NamedResources<Secret>;
   cds?: CdsApi;
   lds?: LdsApi;
-  private client?: XdsClient;
+  private client?: ConfigSourceSubscriber;
   private readonly topLevel: Subscription[] = [];
 
   constructor(private readonly env: DynamicConfigEnv) {
@@ -67,13 +68,13 @@ export class DynamicConfig {
   /** The xDS client, created on first use (a static config never opens a stream). */
   subscriber(): XdsSubscriber {
     if (!this.client) {
-      const registry = () => this.env.clusters();
-      this.client = new XdsClient({
-        bootstrap: this.env.bootstrap,
-        localInfo: this.env.localInfo,
-        stats: this.env.stats,
-        cluster: (name) => registry().active.get(name),
+      this.client = new ConfigSourceSubscriber({
+        node: this.env.localInfo.node,
+        adsConfig: this.env.bootstrap.dynamic_resources?.ads_config,
+        resolveCluster: (name) => xdsClusterTarget(name, this.env.clusters().active.get(name)),
+        stats: this.env.stats.scope(''),
       });
+      this.client.start();
     }
     return this.client;
   }
@@ -100,7 +101,7 @@ export class DynamicConfig {
   }
 
   /** The xDS client if any config source opened one (config_dump reads its muxes). */
-  get xdsClient(): XdsClient | undefined {
+  get xdsClient(): ConfigSourceSubscriber | undefined {
     return this.client;
   }
 

@@ -6,6 +6,7 @@
 import { logger } from '../../../common/logger.js';
 import type { ResourceRef } from '../../../api/xds/references.js';
 import type { XdsSubscriber } from '../../xds/subscriber.js';
+import { UpdateFailures } from './update_failures.js';
 import type { DecodedResource, Subscription, UpdateFailureReason } from '../../xds/types.js';
 
 const log = logger('config');
@@ -35,13 +36,16 @@ interface Slot<T> extends NamedResourceEntry<T> {
 
 export class NamedResources<T> {
   private readonly slots = new Map<string, Slot<T>>();
+  readonly failures: UpdateFailures;
 
   constructor(
     private readonly typeUrl: string,
     private readonly label: string,
     private readonly xds: () => XdsSubscriber,
     private readonly hooks: NamedResourceHooks<T>,
-  ) {}
+  ) {
+    this.failures = new UpdateFailures(typeUrl);
+  }
 
   /**
    * Takes a reference on each name for `owner`. Throws (ConfigError) when a
@@ -103,8 +107,16 @@ export class NamedResources<T> {
   private async onUpdate(slot: Slot<T>, added: DecodedResource[], removed: string[], versionInfo: string): Promise<void> {
     const mine = added.find((r) => r.name === slot.name);
     if (mine) {
-      const value = this.hooks.validate(slot.name, mine.resource); // throws → NACK, last good value stays
+      let value: T;
+      try {
+        value = this.hooks.validate(slot.name, mine.resource);
+      } catch (err) {
+        // NACK: the last good value stays; config_dump shows why in error_state.
+        this.failures.record(slot.name, mine.resource, (err as Error).message, versionInfo);
+        throw err;
+      }
       await this.hooks.install(slot.name, value, versionInfo);
+      this.failures.clear(slot.name);
       Object.assign(slot, { value, versionInfo, lastUpdated: new Date() });
     } else if (removed.includes(slot.name)) {
       await this.hooks.install(slot.name, undefined, versionInfo);
