@@ -35,7 +35,10 @@ export class CdsApi implements SubscriptionCallbacks {
         problems.push(`cluster '${name}': a static cluster cannot be updated over CDS`);
         continue;
       }
-      if (sameConfig(this.clusters.current(name), config)) continue;
+      if (sameConfig(this.clusters.current(name), config)) {
+        this.failures.clear(name); // back to the good version: the rejected one is history
+        continue;
+      }
       try {
         warmed.push(this.clusters.add(config, `Cluster "${name}"`, { viaApi: true, versionInfo }).warmed);
         this.failures.clear(name);

@@ -35,7 +35,10 @@ export class LdsApi implements SubscriptionCallbacks {
         problems.push(`listener '${name}': a static listener cannot be updated over LDS`);
         continue;
       }
-      if (sameConfig(this.listeners.current(name), config)) continue;
+      if (sameConfig(this.listeners.current(name), config)) {
+        this.failures.clear(name); // back to the good version: the rejected one is history
+        continue;
+      }
       try {
         const result = this.listeners.add(config, `Listener "${name}"`, { viaApi: true, versionInfo });
         if (result.warming) warming.push(this.afterWarming(name, resource, result.active, versionInfo));
