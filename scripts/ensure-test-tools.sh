@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tests drive real peers: curl, openssl, h2load, nc (OpenBSD flavour, for -N).
+# The tests drive real peers: curl, openssl, h2load, wrk, nc (OpenBSD flavour, for -N).
 # On a fresh Debian machine this installs what is missing (as root or with sudo);
 # elsewhere it says what to install and fails.
 set -euo pipefail
@@ -7,6 +7,7 @@ need=()
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 { command -v nc >/dev/null 2>&1 && nc -h 2>&1 | grep -q -- '-N'; } || need+=(netcat-openbsd)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""

@@ -83,7 +83,9 @@ export function run(cmd: string, args: string[], input?: string): Promise<{ code
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // 'close', not 'exit': stdout/stderr may still hold unread output at 'exit'.
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.on('error', () => undefined); // EPIPE when the command exits without reading its input
     child.stdin.end(input ?? '');
   });
 }

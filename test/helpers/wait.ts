@@ -7,6 +7,8 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Poll interval (default 75 ms). */
   intervalMs?: number;
+  /** On failure, what the awaited state looked like last (appended to the error). */
+  detail?: () => string | Promise<string>;
 }
 
 /**
@@ -29,6 +31,13 @@ export async function waitFor<T>(check: () => T | undefined | null | false | Pro
     if (Date.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  const detail = lastError ? ` (last error: ${(lastError as Error).message ?? String(lastError)})` : '';
+  let detail = lastError ? ` (last error: ${(lastError as Error).message ?? String(lastError)})` : '';
+  if (options.detail) {
+    try {
+      detail += `\n${await options.detail()}`;
+    } catch (err) {
+      detail += `\n(detail unavailable: ${(err as Error).message})`;
+    }
+  }
   throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms${detail}`);
 }

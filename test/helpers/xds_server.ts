@@ -21,6 +21,7 @@ export async function spawnXdsServer(dir: string, port = 0, extraArgs: string[] 
 export interface TypeSync {
   state: 'SYNCED' | 'STALE' | 'NOT SENT';
   sentVersion?: string;
+  sentResources?: number;
   ackedVersion?: string;
   lastNack?: { message: string; version: string; nonce: string; at: string };
 }
@@ -46,9 +47,17 @@ export async function syncEntry(statusUrl: string, nodeId: string): Promise<Sync
   return entries[0];
 }
 
-/** The version the server is serving now (`COUNTER-HASH`). */
-export async function servedVersion(statusUrl: string): Promise<string> {
+export interface Served {
+  /** The snapshot's version (`COUNTER-HASH`). */
+  version: string;
+  /** Per type (CDS, EDS, LDS, RDS, SDS): a type keeps its version while its resources do not change. */
+  versions: Record<string, string>;
+}
+
+/** What the server is serving now, from /debug/snapshot. */
+export async function served(statusUrl: string): Promise<Served> {
   const res = await fetch(`${statusUrl}/debug/snapshot`);
   if (res.status !== 200) throw new Error(`/debug/snapshot: ${res.status}`);
-  return ((await res.json()) as { version: string }).version;
+  const body = (await res.json()) as Served;
+  return { version: body.version, versions: body.versions };
 }
