@@ -97,6 +97,8 @@ export async function spawnProxy(yaml: string, extraArgs: string[] = []): Promis
   fs.writeFileSync(configPath, yaml);
   const adminFile = path.join(dir, 'admin');
   const proc = spawnSkein(['proxy', '-c', configPath, '--admin-address-path', adminFile, '--drain-time-s', '2', ...extraArgs]);
+  // The config and address files are only needed until the proxy exits.
+  void proc.exited.then(() => fs.rmSync(dir, { recursive: true, force: true }));
   await proc.waitFor(/starting main dispatch loop/);
   const admin = `http://${fs.readFileSync(adminFile, 'utf8').trim()}`;
   return {

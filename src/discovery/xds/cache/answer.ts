@@ -34,8 +34,9 @@ export function sotwAnswer(snapshot: Snapshot, request: SotwWatchRequest, trigge
 /**
  * Delta: every subscribed resource whose version differs from the client's, and
  * every name the client holds (within the subscription) that the snapshot lacks.
- * A first answer for a wildcard goes out even when empty, so the client's initial
- * fetch completes.
+ * A first answer goes out even when empty for a wildcard (so the client's initial
+ * fetch completes) and for a client that reconnected holding everything already
+ * (initial_resource_versions): its ACK is what shows it as in sync.
  *
  * `since` makes this O(changes) instead of O(resources): a watch that found nothing
  * to send in snapshot B holds exactly B's resources, so against a newer snapshot only
@@ -71,7 +72,7 @@ export function deltaAnswer(
       }
     for (const name of clientVersions.keys()) if (!all.has(name) && subscription.covers(name)) removed.push(name);
   }
-  if (!resources.length && !removed.length && !(request.first && subscription.wildcard)) return undefined;
+  if (!resources.length && !removed.length && !(request.first && (subscription.wildcard || clientVersions.size > 0))) return undefined;
   return { typeUrl, systemVersion: snapshot.version(typeUrl), resources, removed, snapshot, triggeredAt };
 }
 
