@@ -29,23 +29,40 @@ function shortUrl(url) {
   return dist >= 0 ? url.slice(dist + 6) : path.basename(url);
 }
 
+const frameName = (cf) => `${cf.functionName || '(anonymous)'} ${shortUrl(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+
 /** Self time per function and per area, in ms and % of all sampled time. */
-export function summarizeProfile(profile) {
+export function summarizeProfile(profile, window = {}) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map(); // node id -> µs
+  // window: { fromUs, toUs } on the monotonic clock (process.hrtime), which is the
+  // clock V8 stamps samples with; run.mjs uses it to leave start-up out.
+  let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    if ((window.fromUs != null && t < window.fromUs) || (window.toUs != null && t > window.toUs)) continue;
     const id = profile.samples[i];
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const isSkein = (cf) => cf.url.includes('/dist/src/');
   let total = 0;
   let idle = 0;
   const fns = new Map();
   const areas = new Map();
+  const bySkeinFrame = new Map(); // nearest skein frame on the stack -> µs
   for (const [id, us] of self) {
     const cf = byId.get(id).callFrame;
+    // Charge every sample to the closest skein function on its stack, so native
+    // writes, node core and undici time show up under the skein code that caused it.
+    let up = id;
+    while (up != null && !isSkein(byId.get(up).callFrame)) up = parent.get(up);
+    const owner = up == null ? '(no skein frame on the stack)' : frameName(byId.get(up).callFrame);
+    if (cf.functionName !== '(idle)') bySkeinFrame.set(owner, (bySkeinFrame.get(owner) ?? 0) + us);
     total += us;
     if (cf.functionName === '(idle)') idle += us;
-    const key = `${cf.functionName || '(anonymous)'} ${shortUrl(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+    const key = frameName(cf);
     fns.set(key, (fns.get(key) ?? 0) + us);
     const a = area(cf);
     areas.set(a, (areas.get(a) ?? 0) + us);
@@ -60,7 +77,7 @@ export function summarizeProfile(profile) {
     const g = a.startsWith('skein: ') ? 'skein (all files)' : a.startsWith('node core: ') ? 'node core (all modules)' : a;
     groups.set(g, (groups.get(g) ?? 0) + us);
   }
-  return { totalMs: total / 1000, idleMs: idle / 1000, functions: rank(fns), areas: rank(areas), groups: rank(groups) };
+  return { totalMs: total / 1000, idleMs: idle / 1000, functions: rank(fns), areas: rank(areas), groups: rank(groups), bySkeinFrame: rank(bySkeinFrame) };
 }
 
 export function profileText(s, top = 25) {
@@ -76,6 +93,10 @@ export function profileText(s, top = 25) {
     '',
     `top ${top} functions by self time:`,
     rows(s.functions.filter((r) => !r.name.startsWith('(idle)')), top),
+    '',
+    `top ${top} skein functions by time charged to them (their own + the native, node core and`,
+    'dependency code below them, up to the next skein frame):',
+    rows(s.bySkeinFrame, top),
   ].join('\n');
 }
 

@@ -185,22 +185,30 @@ function procCpu(pid, withChildren = false) {
   }
 }
 
-function snapshot() {
+const treeCpu = (pid) => [pid, ...descendants(pid)].reduce((sum, p) => sum + procCpu(p), 0);
+
+function snapshot(watch) {
   const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7]; // user nice system irq softirq steal
   let ours = procCpu(process.pid, true);
-  for (const pid of live.keys()) for (const p of [pid, ...descendants(pid)]) ours += procCpu(p);
-  return { busy, ours, at: Date.now() };
+  for (const pid of live.keys()) ours += treeCpu(pid);
+  return { busy, ours, watched: watch == null ? 0 : treeCpu(watch), at: Date.now() };
 }
 
-/** Start a window; its end() returns { otherCpuPct } for the time in between. */
-export function cpuWindow() {
-  const a = snapshot();
+/**
+ * Start a window; its end() returns { otherCpuPct } for the time in between, and
+ * with `watch` (a pid) also { cpuPct } of that process tree: a proxy near 100%
+ * was the bottleneck, one well below it was waiting on the load side.
+ */
+export function cpuWindow(watch) {
+  const a = snapshot(watch);
   return () => {
-    const b = snapshot();
+    const b = snapshot(watch);
     const seconds = (b.at - a.at) / 1000;
     const other = Math.max(0, b.busy - a.busy - (b.ours - a.ours)) / TICK;
-    return { otherCpuPct: Math.round((100 * other) / seconds) };
+    const out = { otherCpuPct: Math.round((100 * other) / seconds) };
+    if (watch != null) out.cpuPct = Math.round((100 * (b.watched - a.watched)) / TICK / seconds);
+    return out;
   };
 }
 

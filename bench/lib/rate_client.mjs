@@ -4,9 +4,11 @@
 // records latency in whole milliseconds, too coarse for a proxy hop measured in
 // tens of microseconds. Run as its own process (so run.mjs can pin it):
 //
-//   node rate_client.mjs --port P [--rate 1000] [--duration 10] [--warmup 2] [--connections 8]
+//   node rate_client.mjs --port P [--rate 1000] [--duration 10] [--warmup 2] [--connections 8] [--timeout 2]
 //
-// prints one JSON line: { rate, sent, ok, errors, queued, p50, p90, p99, p999, max, mean } (µs).
+// prints one JSON line: { rate, sent, ok, errors, timeouts, queued, p50, p90, p99, p999, max, mean } (µs).
+// A response not complete after --timeout seconds is an error; its connection is
+// closed and replaced, so a stuck proxy shows up as timeouts, not as silence.
 //
 // How: a 1 ms timer sends every request whose slot has come (a timer, not a
 // busy loop, so the client does not eat the CPU it shares with the upstream). A
@@ -28,6 +30,7 @@ const { values: o } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '8' },
+    timeout: { type: 'string', default: '2' },
   },
 });
 const rate = Number(o.rate);
@@ -39,12 +42,15 @@ let sent = 0;
 let ok = 0;
 let errors = 0;
 let queued = 0;
+let timeouts = 0;
+const conns = new Set();
 let measuring = false;
 const waiting = []; // dispatch times of requests with no free connection
 const idle = [];
 
 function connect() {
   const c = { sock: net.connect(Number(o.port), o.host), buf: '', t0: 0n, inFlight: false };
+  conns.add(c);
   c.sock.setNoDelay(true);
   c.sock.setEncoding('latin1');
   c.sock.on('connect', () => release(c));
@@ -57,6 +63,7 @@ function connect() {
     }
   });
   const lost = () => {
+    conns.delete(c);
     if (c.inFlight) finish(c, false, true);
     const i = idle.indexOf(c);
     if (i >= 0) idle.splice(i, 1);
@@ -116,6 +123,18 @@ let stopped = false;
 for (let i = 0; i < Number(o.connections); i++) connect();
 await new Promise((r) => setTimeout(r, 200)); // let the connections open
 
+const timeoutNs = BigInt(Math.round(Number(o.timeout) * 1e9));
+function expire() {
+  const t = now();
+  for (const c of conns) {
+    if (c.inFlight && t - c.t0 > timeoutNs) {
+      if (c.measured) timeouts++;
+      finish(c, false, true); // counted as an error; the close handler reconnects
+      c.sock.destroy();
+    }
+  }
+}
+
 const interval = 1e9 / rate;
 const start = Number(now());
 const measureFrom = start + Number(o.warmup) * 1e9;
@@ -129,6 +148,7 @@ await new Promise((resolve) => {
       dispatch();
       slot++;
     }
+    expire(); // 8 connections: cheap enough to check every tick
     if (t >= end) {
       clearInterval(timer);
       resolve();
@@ -148,7 +168,7 @@ const mean = samples.length ? Math.round(samples.reduce((a, b) => a + b, 0) / sa
 process.stdout.write(
   JSON.stringify({
     rate: Math.round(ok / Number(o.duration)),
-    sent, ok, errors, queued,
+    sent, ok, errors, timeouts, queued,
     p50: pct(50), p90: pct(90), p99: pct(99), p999: pct(99.9), max: samples.length ? Math.round(samples.at(-1)) : null, mean,
   }) + '\n',
 );

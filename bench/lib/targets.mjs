@@ -11,6 +11,18 @@ const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = path.resolve(BENCH, '..');
 const node = process.execPath;
 
+let skeinHome = ROOT;
+/**
+ * Run skein from a copy of bin/, dist/, src/ (data files read at run time) and
+ * package.json taken now, with node_modules linked: others rebuild dist/ while
+ * the benchmark runs, and one run must measure one build.
+ */
+export function snapshotSkein(dir) {
+  for (const part of ['bin', 'dist', 'src', 'package.json']) fs.cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  skeinHome = dir;
+}
+
 function nginx(name, conf, { dir, cpus, log }) {
   fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
   // -e: the startup error log too, so a non-root run never touches /var/log/nginx.
@@ -31,7 +43,7 @@ export function startSkein({ port, upstreamPort, dir, cpus, log, extraClusters =
   return startProcess(
     'skein',
     node,
-    [...flags, path.join(ROOT, 'bin', 'skein'), 'proxy', '-c', file, '--concurrency', '1', '--drain-strategy', 'immediate', '--drain-time-s', '0'],
+    [...flags, path.join(skeinHome, 'bin', 'skein'), 'proxy', '-c', file, '--concurrency', '1', '--drain-strategy', 'immediate', '--drain-time-s', '0'],
     { cpus, logFile: log },
   );
 }
