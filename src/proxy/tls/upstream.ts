@@ -106,13 +106,13 @@ export class UpstreamTls {
    * tls.connect options for pools that take one options object and spread it per
    * connection (`tls.connect({ ...options, host, port })`): each spread reads the
    * current SecureContext, so rotated certificates reach new connections. Without
-   * attach() no ssl.* counters are kept.
+   * attach() no ssl.* counters are kept. `host` is the SNI auto_sni chose for the pool.
    */
-  liveOptions(): tls.ConnectionOptions {
+  liveOptions(host?: string): tls.ConnectionOptions {
     const live = {} as tls.ConnectionOptions;
     for (const key of ['secureContext', 'servername', 'session', 'rejectUnauthorized', 'checkServerIdentity', 'ALPNProtocols'] as const) {
       if (key === 'ALPNProtocols' && !this.alpn) continue; // leave the pool's own default (h2) alone
-      Object.defineProperty(live, key, { enumerable: true, get: () => this.connectOptions()[key] });
+      Object.defineProperty(live, key, { enumerable: true, get: () => this.connectOptions(host)[key] });
     }
     return live;
   }
@@ -142,6 +142,18 @@ export class UpstreamTls {
   }
 
   /** Runs after OpenSSL verified the chain (node calls it only then, and not on resumption). */
+  /**
+   * The SNI auto_sni derives from a request: the override header's value when one is
+   * configured and present, else the request's authority, without its port.
+   */
+  sniForRequest(authority: string | undefined, header: (name: string) => string | undefined): string | undefined {
+    if (!this.autoSni) return undefined;
+    const raw = (this.overrideAutoSniHeader && header(this.overrideAutoSniHeader)) || authority;
+    if (!raw) return undefined;
+    const host = raw.startsWith('[') ? raw.slice(1, raw.indexOf(']')) : raw.replace(/:\d+$/, '');
+    return host || undefined;
+  }
+
   private checkServerIdentity(servername: string | undefined, cert: tls.PeerCertificate): Error | undefined {
     if (!this.nodeVerifiesChain) return undefined; // attach() runs every check instead
     const leaf = new X509Certificate(cert.raw);

@@ -24,11 +24,12 @@ class PriorityHostSet implements HostSet {
 /** Creates pools; replaced in issue 3 to add HTTP/2 and TLS transport sockets. */
 export type PoolProtocol = 'http1' | 'http2';
 
-export type PoolFactory = (host: Host, cluster: ClusterInfo, protocol: PoolProtocol) => ConnectionPool;
+/** `sni` is set when the cluster uses auto_sni: each SNI gets pools of its own. */
+export type PoolFactory = (host: Host, cluster: ClusterInfo, protocol: PoolProtocol, sni?: string) => ConnectionPool;
 
 /** HTTP/1.1 or HTTP/2 pools, over TLS when the cluster has an UpstreamTlsContext. */
-export const defaultPoolFactory: PoolFactory = (host, cluster, protocol) => {
-  const tls = cluster.upstreamTls?.liveOptions();
+export const defaultPoolFactory: PoolFactory = (host, cluster, protocol, sni) => {
+  const tls = cluster.upstreamTls?.liveOptions(sni);
   return protocol === 'http2' ? new Http2ConnectionPool(host, cluster, { tls }) : new Http1ConnectionPool(host, cluster, { tls: tls as Record<string, unknown> | undefined });
 };
 
@@ -72,15 +73,16 @@ export class ThreadLocalCluster {
       next.set(host.address, host);
       (byPriority[d.priority] ??= []).push(host);
     }
+    const replaced = new Set<string>();
     for (const [address, host] of this.hostsByAddress) {
-      const replacement = next.get(address);
-      if (replacement !== host) {
-        for (const key of [address, `h2 ${address}`]) {
-          const pool = this.pools.get(key);
-          if (!pool) continue;
-          this.pools.delete(key);
-          pool.drain().catch((err) => log.debug(`draining pool of ${address}: ${(err as Error).message}`));
-        }
+      if (next.get(address) !== host) replaced.add(address);
+    }
+    if (replaced.size) {
+      for (const [key, pool] of this.pools) {
+        const address = poolAddress(key);
+        if (!replaced.has(address)) continue;
+        this.pools.delete(key);
+        pool.drain().catch((err) => log.debug(`draining pool of ${address}: ${(err as Error).message}`));
       }
     }
     this.hostsByAddress = next;
@@ -117,13 +119,13 @@ export class ThreadLocalCluster {
    * explicit HTTP/2 → HTTP/2; use_downstream_protocol_config → whatever the downstream
    * request used; otherwise HTTP/1.1.
    */
-  pool(host: Host, downstream: 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2' = 'HTTP/1.1'): ConnectionPool {
+  pool(host: Host, downstream: 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2' = 'HTTP/1.1', sni?: string): ConnectionPool {
     const proto = this.info.protocol;
     const protocol: PoolProtocol = proto === 'http2' || (proto === 'downstream' && downstream === 'HTTP/2') ? 'http2' : 'http1';
-    const key = protocol === 'http2' ? `h2 ${host.address}` : host.address;
+    const key = poolKey(protocol, host.address, sni);
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = this.poolFactory(host, this.info, protocol);
+      pool = this.poolFactory(host, this.info, protocol, sni);
       this.pools.set(key, pool);
     }
     return pool;
@@ -140,4 +142,17 @@ export class ThreadLocalCluster {
     this.pools.clear();
     await Promise.allSettled(pools.map((p) => p.destroy()));
   }
+}
+
+// Pool keys: "<address>" / "h2 <address>", plus " sni=<name>" for auto_sni pools (a
+// connection's SNI is fixed at its handshake, so requests for another name need
+// another connection).
+function poolKey(protocol: PoolProtocol, address: string, sni: string | undefined): string {
+  const base = protocol === 'http2' ? `h2 ${address}` : address;
+  return sni ? `${base} sni=${sni}` : base;
+}
+
+function poolAddress(key: string): string {
+  const parts = key.split(' ');
+  return parts[0] === 'h2' ? parts[1]! : parts[0]!;
 }

@@ -73,7 +73,8 @@ export class UpstreamAttempt {
       },
     };
     if (perTryTimeoutMs > 0) this.perTryTimer = setTimeout(() => this.events.onPerTryTimeout(this), perTryTimeoutMs);
-    this.stream = this.cluster.pool(this.host, downstreamProtocol).newStream({ method, path, headers, body, upgrade }, callbacks);
+    const sni = info.upstreamTls?.sniForRequest(headers.get(':authority'), (name) => headers.get(name));
+    this.stream = this.cluster.pool(this.host, downstreamProtocol, sni).newStream({ method, path, headers, body, upgrade }, callbacks);
   }
 
   private finish(): void {
