@@ -15,6 +15,7 @@ import { CLUSTER_STATS } from '../upstream/cluster_stats.js';
 import { ClusterManager } from '../upstream/cluster_manager.js';
 import { createDiscovery } from '../upstream/discovery/index.js';
 import { SecretManager } from '../tls/secret_manager.js';
+import { TransportSocketMatcher } from '../tls/transport_socket_matches.js';
 import { createUpstreamTls } from '../tls/upstream.js';
 import { ClusterRegistry, type ClusterEntry } from './cluster_registry.js';
 import { DataPlane } from './data_plane.js';
@@ -131,7 +132,8 @@ export class Server {
     this.serverStats.concurrency.set(this.options.concurrency);
     this.serverStats.version.set(0);
     this.setState('INITIALIZING');
-    const plane = this.options.concurrency === 1 ? new DataPlane({ stats: this.stats, runtime: this.runtime, localInfo: this.localInfo, bind: true, staticSecrets: this.bootstrap.static_resources?.secrets }) : undefined;
+    const wildcardBindAddress = this.options.podIp;
+    const plane = this.options.concurrency === 1 ? new DataPlane({ stats: this.stats, runtime: this.runtime, localInfo: this.localInfo, bind: true, staticSecrets: this.bootstrap.static_resources?.secrets, wildcardBindAddress }) : undefined;
     this.workers = plane
       ? new InProcessWorkers(plane, this.stats)
       : await ProcessWorkers.start(this.options.concurrency, {
@@ -140,6 +142,7 @@ export class Server {
           staticSecrets: this.bootstrap.static_resources?.secrets,
           logLevels: logRegistry.components(),
           logFormat: logRegistry.format,
+          wildcardBindAddress,
         });
     this.createRegistries();
     await this.startAdmin();
@@ -191,7 +194,11 @@ export class Server {
       // Lazy: the xDS client opens on the first subscription, not for every static cluster.
       xds: () => ({ subscribe: (request) => this.dynamic.subscriber().subscribe(request) }),
       secrets: this.dynamic.secrets,
-      check: (config, path) => createUpstreamTls(config, path, { secrets: checkSecrets, stats: new StatsStore().scope('') })?.close(),
+      check: (config, path) => {
+        const deps = { secrets: checkSecrets, stats: new StatsStore().scope('') };
+        createUpstreamTls(config, path, deps)?.close();
+        TransportSocketMatcher.create(config, path, deps)?.close();
+      },
     });
     this.listenerRegistry = new ListenerRegistry({
       stats: this.listenerManagerStats,

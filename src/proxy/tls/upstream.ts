@@ -21,6 +21,7 @@ import { SslStatsRecorder } from './tls_stats.js';
 
 type Cluster = envoy.config.cluster.v3.Cluster;
 type UpstreamTlsContext = envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+type TransportSocket = envoy.config.core.v3.TransportSocket;
 
 const log = logger('connection');
 export const UPSTREAM_TLS_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
@@ -224,7 +225,11 @@ function httpProtocolOptions(cluster: Cluster): envoy.config.core.v3.UpstreamHtt
 export function createUpstreamTls(cluster: Cluster, path: string, deps: UpstreamTlsDeps = {}): UpstreamTls | undefined {
   const ts = cluster.transport_socket;
   if (!ts) return undefined;
-  const at = `${path}.transport_socket`;
+  return createTransportSocket(ts, cluster, `${path}.transport_socket`, deps);
+}
+
+/** One upstream transport socket config (TLS, or raw_buffer → undefined). */
+export function createTransportSocket(ts: TransportSocket, cluster: Cluster, at: string, deps: UpstreamTlsDeps = {}): UpstreamTls | undefined {
   const url = ts.typed_config?.['@type'];
   if (url === RAW_BUFFER_TYPE || (!url && (ts.name === 'envoy.transport_sockets.raw_buffer' || ts.name === 'raw_buffer'))) return undefined;
   if (url !== UPSTREAM_TLS_TYPE && !(url === undefined && (ts.name === 'envoy.transport_sockets.tls' || ts.name === 'tls'))) {

@@ -5,6 +5,7 @@ import { ConfigError } from '../../api/json/issues.js';
 import { spanOf } from '../../api/json/spans.js';
 import { durationMs, unwrap } from '../../api/json/wkt.js';
 import type { Counter, Histogram, StatsScope } from '../stats/store.js';
+import type { TransportSocketMatcher } from '../tls/transport_socket_matches.js';
 import type { UpstreamTls } from '../tls/upstream.js';
 import { CIRCUIT_BREAKER_STATS, CLUSTER_STATS, type CircuitBreakerStats, type ClusterStats } from './cluster_stats.js';
 
@@ -38,6 +39,8 @@ export class ClusterInfo {
   readonly scope: StatsScope;
   /** TLS origination settings when the cluster has an UpstreamTlsContext. */
   upstreamTls?: UpstreamTls;
+  /** transport_socket_matches: per-endpoint sockets chosen by endpoint metadata. */
+  socketMatches?: TransportSocketMatcher;
   /** Requests in flight across this worker's pools (circuit breaker max_requests). */
   activeRequests = 0;
   pendingRequests = 0;
@@ -85,6 +88,12 @@ export class ClusterInfo {
     this.idleTimeoutMs = durationMs(common?.idle_timeout, 3_600_000);
     this.maxRequestsPerConnection = unwrap(config.max_requests_per_connection, 0) || unwrap(common?.max_requests_per_connection, 0);
   }
+  /** The TLS settings for connections to this host: its transport socket match, else the cluster's. */
+  upstreamTlsFor(host: { description: { metadata?: Cluster['metadata'] } }): UpstreamTls | undefined {
+    const match = this.socketMatches?.select(host.description.metadata);
+    return match ? match.tls : this.upstreamTls;
+  }
+
 
   /** Counts a response code the way Envoy's router does: upstream_rq_<code> and <class>xx. */
   /** Per-code counters by (code, internal), created on first use and kept (no name building per request). */

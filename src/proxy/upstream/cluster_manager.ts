@@ -3,6 +3,7 @@
 import { ConfigError } from '../../api/json/issues.js';
 import { logger } from '../../common/logger.js';
 import type { StatsStore } from '../stats/store.js';
+import { TransportSocketMatcher } from '../tls/transport_socket_matches.js';
 import { createUpstreamTls } from '../tls/upstream.js';
 import type { SecretManager } from '../tls/secret_manager.js';
 import { ClusterInfo, type Cluster } from './cluster_info.js';
@@ -61,6 +62,7 @@ export class ClusterManager {
     const info = new ClusterInfo(config, this.stats.scope(''), path);
     // UpstreamTlsContext (transport_socket): pools connect with TLS using these options.
     info.upstreamTls = createUpstreamTls(config, path, { secrets: this.secrets, stats: info.scope });
+    info.socketMatches = TransportSocketMatcher.create(config, path, { secrets: this.secrets, stats: info.scope });
     const cluster = new ThreadLocalCluster(info, this.poolFactory);
     const previous = this.clusters.get(info.name);
     cluster.updateHosts(previous && initialHosts.length === 0 ? previous.allHosts().map((h) => h.description) : initialHosts);
@@ -74,6 +76,7 @@ export class ClusterManager {
     if (!cluster) return false;
     this.clusters.delete(name);
     cluster.info.upstreamTls?.close();
+    cluster.info.socketMatches?.close();
     cluster.drain().catch((err) => log.debug(`draining removed cluster ${name}: ${(err as Error).message}`));
     return true;
   }

@@ -29,7 +29,7 @@ export type PoolFactory = (host: Host, cluster: ClusterInfo, protocol: PoolProto
 
 /** HTTP/1.1 or HTTP/2 pools, over TLS when the cluster has an UpstreamTlsContext. */
 export const defaultPoolFactory: PoolFactory = (host, cluster, protocol, sni) => {
-  const tls = cluster.upstreamTls?.liveOptions(sni);
+  const tls = cluster.upstreamTlsFor(host)?.liveOptions(sni);
   return protocol === 'http2' ? new Http2ConnectionPool(host, cluster, { tls }) : new Http1ConnectionPool(host, cluster, { tls: tls as Record<string, unknown> | undefined });
 };
 
@@ -64,7 +64,9 @@ export class ThreadLocalCluster {
       const fresh = new Host(d);
       const existing = this.hostsByAddress.get(fresh.address);
       // Keep the live object (active counts, pools) when only metadata changed.
-      const host = existing && existing.priority === d.priority && existing.weight === d.weight && existing.hostname === d.hostname ? existing : fresh;
+      // A metadata change replaces the host: subsets and the transport socket match read it.
+      const same = existing && existing.priority === d.priority && existing.weight === d.weight && existing.hostname === d.hostname && sameMetadata(existing.description.metadata, d.metadata);
+      const host = same ? existing : fresh;
       if (host === existing && d.edsHealth !== existing.description.edsHealth) {
         host.healthFlags.delete('failed_eds_health');
         host.healthFlags.delete('degraded_eds_health');
@@ -155,4 +157,8 @@ function poolKey(protocol: PoolProtocol, address: string, sni: string | undefine
 function poolAddress(key: string): string {
   const parts = key.split(' ');
   return parts[0] === 'h2' ? parts[1]! : parts[0]!;
+}
+
+function sameMetadata(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
 }

@@ -73,7 +73,7 @@ export class UpstreamAttempt {
       },
     };
     if (perTryTimeoutMs > 0) this.perTryTimer = setTimeout(() => this.events.onPerTryTimeout(this), perTryTimeoutMs);
-    const sni = info.upstreamTls?.sniForRequest(headers.get(':authority'), (name) => headers.get(name));
+    const sni = info.upstreamTlsFor(this.host)?.sniForRequest(headers.get(':authority'), (name) => headers.get(name));
     this.stream = this.cluster.pool(this.host, downstreamProtocol, sni).newStream({ method, path, headers, body, upgrade }, callbacks);
   }
 

@@ -112,7 +112,7 @@ function dial(host: Host, cluster: ClusterInfo): { socket: net.Socket; secure: b
   // allowHalfOpen: a FIN from the upstream ends only our read side, so the downstream's
   // remaining bytes can still be written (half-close, as Envoy's enableHalfClose(true)).
   const target = host.ip.startsWith('/') ? { path: host.ip, allowHalfOpen: true } : { host: host.ip, port: host.port, allowHalfOpen: true };
-  const upstreamTls = cluster.upstreamTls;
+  const upstreamTls = cluster.upstreamTlsFor(host);
   if (!upstreamTls) return { socket: net.connect(target), secure: false };
   let options: tls.ConnectionOptions;
   try {
