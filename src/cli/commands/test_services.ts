@@ -1,9 +1,10 @@
 // CLI entry points for the built-in test services: `skein httpbin | echo | catalog | webapp |
-// tcp-echo`. Each prints where it listens, runs until SIGTERM/SIGINT, closes its server and
+// tcp-echo | demo-app`. Each prints where it listens, runs until SIGTERM/SIGINT, closes its server and
 // resolves 0; bad flags resolve 2 (usage), a failed listen 1.
 import type net from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { startCatalog } from '../../testing/catalog/index.js';
+import { DEMO_APP_DEFAULT_PORT, startDemoApp } from '../../testing/demo_app/index.js';
 import { startEcho, startTcpEcho } from '../../testing/echo/index.js';
 import { startHttpbin } from '../../testing/httpbin/index.js';
 import type { RunningServer } from '../../testing/httpbin/listen.js';
@@ -18,6 +19,9 @@ interface ServiceSpec {
   scheme: 'http' | 'tcp';
   extra: Options;
   extraHelp: string[];
+  /** Where the address and port default from when there are no flags (e.g. $HOST / $PORT). */
+  envHost?(): string | undefined;
+  envPort?(): string | undefined;
   /** A usage error in the service's own flags, if any. */
   validate?(values: Values): string | undefined;
   start(port: number, host: string, values: Values): Promise<RunningServer<net.Server>>;
@@ -34,7 +38,7 @@ function usage(spec: ServiceSpec): string {
     `Usage: skein ${spec.name} [--port P] [--host H]${spec.extraHelp.length ? ' [options]' : ''}`,
     '',
     `  -p, --port P       port to listen on (default ${spec.defaultPort}; 0 picks a free one)`,
-    '      --host H       address to bind (default 0.0.0.0)',
+    '      --host H       address to bind (default $SKEIN_APP_ADDRESS in a local mesh pod, else 0.0.0.0)',
     ...spec.extraHelp,
     '  -h, --help         show this help',
     '',
@@ -56,13 +60,14 @@ async function runService(spec: ServiceSpec, argv: string[]): Promise<number> {
     process.stdout.write(usage(spec));
     return 0;
   }
-  const rawPort = str(values.port) ?? String(spec.defaultPort);
+  const rawPort = str(values.port) ?? spec.envPort?.() ?? String(spec.defaultPort);
   const port = Number(rawPort);
   if (!/^\d+$/.test(rawPort) || port > 65535) {
     process.stderr.write(`skein ${spec.name}: invalid --port "${rawPort}" (expected 0-65535)\n`);
     return 2;
   }
-  const host = str(values.host) ?? '0.0.0.0';
+  // in a pod of the local mesh (skein mesh up), the address the pod's app must listen on
+  const host = str(values.host) ?? spec.envHost?.() ?? process.env.SKEIN_APP_ADDRESS ?? '0.0.0.0';
   const invalid = spec.validate?.(values);
   if (invalid) {
     process.stderr.write(`skein ${spec.name}: ${invalid}\n`);
@@ -160,8 +165,24 @@ const TCP_ECHO: ServiceSpec = {
   start: (port, host, v) => startTcpEcho({ port, host, prefix: str(v.prefix) }),
 };
 
+const DEMO_APP: ServiceSpec = {
+  name: 'demo-app',
+  defaultPort: DEMO_APP_DEFAULT_PORT,
+  scheme: 'http',
+  extra: { 'app-name': { type: 'string' }, 'global-prefix': { type: 'string' } },
+  extraHelp: [
+    '      --app-name N       who answers ("Hello from N"; default $APP_NAME, else "demo")',
+    '      --global-prefix P  serve only under path P, e.g. /other (default $GLOBAL_PREFIX)',
+    '                         --host and --port default to $HOST and $PORT, as in seed 004',
+  ],
+  envHost: () => process.env.HOST || undefined,
+  envPort: () => process.env.PORT || undefined,
+  start: (port, host, v) => startDemoApp({ port, host, appName: str(v['app-name']), globalPrefix: str(v['global-prefix']) }),
+};
+
 export const httpbinCommand = (argv: string[]): Promise<number> => runService(HTTPBIN, argv);
 export const echoCommand = (argv: string[]): Promise<number> => runService(ECHO, argv);
 export const catalogCommand = (argv: string[]): Promise<number> => runService(CATALOG, argv);
 export const webappCommand = (argv: string[]): Promise<number> => runService(WEBAPP, argv);
 export const tcpEchoCommand = (argv: string[]): Promise<number> => runService(TCP_ECHO, argv);
+export const demoAppCommand = (argv: string[]): Promise<number> => runService(DEMO_APP, argv);

@@ -3,7 +3,7 @@
 // translation reads. It mirrors Istio's (pilot/pkg/model) so translation can follow
 // Istio's rules; nothing here knows whether an object came from a folder of YAML or
 // from a Kubernetes API server.
-import type { ConfigObject, DestinationRuleSpec, GatewaySpec, SidecarSpec, VirtualServiceSpec } from '../../api/istio/types.js';
+import type { ConfigObject, DestinationRuleSpec, GatewaySpec, Kind, SidecarSpec, VirtualServiceSpec } from '../../api/istio/types.js';
 
 /** Istio's protocol names, as the port name prefix / appProtocol select them. */
 export type Protocol = 'HTTP' | 'HTTP2' | 'HTTPS' | 'GRPC' | 'GRPC-Web' | 'TCP' | 'TLS' | 'Mongo' | 'Redis' | 'MySQL' | 'UDP' | 'UnsupportedProtocol';
@@ -111,6 +111,8 @@ export interface Proxy {
   appAddress?: string;
   /** For local-mesh pods: the pod's index used to derive its per-service addresses. */
   localPodIndex?: number;
+  /** "region/zone/subzone" from the node's locality, when sent. */
+  locality?: string;
 }
 
 export type NamedConfig<S> = ConfigObject & { spec: S };
@@ -139,20 +141,39 @@ export interface PushContext {
   virtualServices(): readonly NamedConfig<VirtualServiceSpec>[];
   /**
    * VirtualServices bound to a gateway ("ns/name") or, for "mesh", to sidecars,
-   * visible from `namespace`, in Istio's order (creation order, then name).
+   * visible from `namespace`, in Istio's order: those private to `namespace` first, then
+   * those exported to it by name, then public ones; each group in creation (input) order.
    */
   virtualServicesFor(gateway: string, namespace: string): readonly NamedConfig<VirtualServiceSpec>[];
-  /** The DestinationRule that applies to `hostname` for a proxy in `namespace`, if any. */
-  destinationRule(namespace: string, hostname: string): NamedConfig<DestinationRuleSpec> | undefined;
+  /**
+   * The DestinationRule that applies to `hostname` for a proxy in `namespace`, if any.
+   * `labels` (the proxy's) lets a DestinationRule with a workloadSelector in the proxy's
+   * namespace apply; without them such rules are ignored.
+   */
+  destinationRule(namespace: string, hostname: string, labels?: Record<string, string>): NamedConfig<DestinationRuleSpec> | undefined;
   /** The Sidecar resource selecting this workload, else the namespace default (no selector), else undefined. */
   sidecarFor(namespace: string, labels: Record<string, string>): NamedConfig<SidecarSpec> | undefined;
   /** Secrets for credentialName (namespace-scoped). */
   secret(namespace: string, name: string): ConfigObject<'Secret'> | undefined;
+
+  // ---- read-only extras (added by the registry/model helper; all cheap)
+  /** Problems met while building (skipped objects, conflicts), each naming the object and its file:line. */
+  readonly warnings: readonly string[];
+  /** Every object of one kind, in input (file) order. */
+  configs<K extends Kind>(kind: K): readonly ConfigObject<K>[];
+  /** A Gateway by "ns/name". */
+  gatewayByName(ref: string): NamedConfig<GatewaySpec> | undefined;
+  /** Services in `namespace` whose selector matches a workload's labels (for inbound listeners). */
+  servicesForWorkload(namespace: string, labels: Record<string, string>): readonly Service[];
+  /** A Namespace object's labels ({} when the namespace has no Namespace object). */
+  namespaceLabels(namespace: string): Record<string, string>;
 }
 
 export interface MeshConfig {
   /** "cluster.local". */
   trustDomain: string;
+  /** DNS suffix of Kubernetes service hosts; "cluster.local" when absent. */
+  domainSuffix?: string;
   rootNamespace: string;
   /** Istio's default connect timeout (10s). */
   connectTimeout: string;
@@ -172,4 +193,6 @@ export interface ProxyResources {
   clusters: Record<string, unknown>[];
   endpoints: Record<string, unknown>[];
   secrets: Record<string, unknown>[];
+  /** Problems translation met (objects or parts skipped), each naming the object and its file:line. */
+  warnings: string[];
 }

@@ -68,6 +68,8 @@ export class ActiveListener {
     generation: ListenerGeneration,
     stats: StatsStore,
     private readonly bindToPort = true,
+    /** --pod-ip: where a wildcard (0.0.0.0 / ::) listener really binds. */
+    private readonly wildcardBindAddress?: string,
   ) {
     this.current = generation;
     this.name = generation.config.name ?? '';
@@ -91,7 +93,9 @@ export class ActiveListener {
     const server = net.createServer({ noDelay: true, keepAlive: false });
     server.on('connection', (socket) => this.onConnection(socket));
     server.on('error', (err) => log.error(`listener ${this.name}: ${err.message}`));
-    const host = sock.address ?? '0.0.0.0';
+    const configured = sock.address ?? '0.0.0.0';
+    const wildcard = configured === '0.0.0.0' || configured === '::';
+    const host = wildcard && this.wildcardBindAddress ? this.wildcardBindAddress : configured;
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       server.once('error', onError);

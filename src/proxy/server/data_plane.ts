@@ -50,6 +50,8 @@ export interface DataPlaneOptions {
   bind: boolean;
   /** A config checker's source of cluster names (it builds no clusters itself). */
   clusterNames?: Pick<ClusterManager, 'hasCluster'>;
+  /** --pod-ip: listeners on 0.0.0.0 / :: bind this address instead. */
+  wildcardBindAddress?: string;
 }
 
 export class DataPlane {
@@ -119,7 +121,7 @@ export class DataPlane {
       log.info(`listener '${name}' updated in place`);
       return existing;
     }
-    const listener = new ActiveListener(generation, this.options.stats, this.options.bind && config.bind_to_port?.value !== false);
+    const listener = new ActiveListener(generation, this.options.stats, this.options.bind && config.bind_to_port?.value !== false, this.options.wildcardBindAddress);
     await listener.bind();
     this.listeners.set(name, listener);
     if (existing) existing.retire(drainMs);

@@ -1,4 +1,5 @@
 // `skein proxy` command line, with Envoy's flag names and defaults.
+import net from 'node:net';
 import os from 'node:os';
 
 export interface ProxyOptions {
@@ -20,6 +21,11 @@ export interface ProxyOptions {
   localAddressIpVersion: 'v4' | 'v6';
   allowUnknownStaticFields: boolean;
   baseId: number;
+  /**
+   * skein's stand-in for a pod's network namespace (the local mesh): listeners whose
+   * address is 0.0.0.0 or :: bind this IP instead. The config (config_dump) is unchanged.
+   */
+  podIp?: string;
 }
 
 export const PROXY_USAGE = `Usage: skein proxy [options]
@@ -43,6 +49,8 @@ Runs the Envoy-compatible proxy from an Envoy v3 bootstrap.
       --parent-shutdown-time-s N  accepted for compatibility (no hot restart)
       --admin-address-path FILE   write the admin listener's address to FILE
       --local-address-ip-version v4|v6
+      --pod-ip IP                 bind listeners configured on 0.0.0.0 / :: to IP instead
+                                  (the local mesh's stand-in for a pod network namespace)
       --base-id N, --disable-hot-restart, --use-dynamic-base-id
                                   accepted for compatibility (no hot restart)
   -h, --help                      this text
@@ -58,6 +66,7 @@ const VALUE_FLAGS: Record<string, keyof ProxyOptions | '_ignore'> = {
   '--service-node': 'serviceNode', '--service-zone': 'serviceZone', '--drain-time-s': 'drainTimeS',
   '--drain-strategy': 'drainStrategy', '--parent-shutdown-time-s': 'parentShutdownTimeS',
   '--admin-address-path': 'adminAddressPath', '--local-address-ip-version': 'localAddressIpVersion', '--base-id': 'baseId',
+  '--pod-ip': 'podIp',
   '--restart-epoch': '_ignore', '--file-flush-interval-msec': '_ignore', '--hot-restart-version': '_ignore',
 };
 const BOOL_FLAGS: Record<string, keyof ProxyOptions | '_ignore'> = {
@@ -107,5 +116,8 @@ export function parseProxyOptions(argv: string[]): ProxyOptions | 'help' | 'vers
   // Envoy's --log-format is a pattern; anything but "json" keeps Envoy-style text lines.
   o.logFormat = (o.logFormat as string) === 'json' ? 'json' : 'text';
   if (!['v4', 'v6'].includes(o.localAddressIpVersion)) throw new OptionsError('--local-address-ip-version must be v4 or v6');
+  if (o.podIp !== undefined && (net.isIP(o.podIp) === 0 || o.podIp === '0.0.0.0' || o.podIp === '::')) {
+    throw new OptionsError(`--pod-ip must be a specific IP address, got "${o.podIp}"`);
+  }
   return o;
 }

@@ -20,7 +20,7 @@ export function runWorker(): void {
         case 'init':
           for (const [c, l] of msg.init.logLevels) logRegistry.setLevel(c, l);
           logRegistry.format = msg.init.logFormat;
-          plane = new DataPlane({ stats, runtime: Runtime.fromBootstrap(msg.init.layeredRuntime), localInfo: msg.init.localInfo, bind: true, staticSecrets: msg.init.staticSecrets });
+          plane = new DataPlane({ stats, runtime: Runtime.fromBootstrap(msg.init.layeredRuntime), localInfo: msg.init.localInfo, bind: true, staticSecrets: msg.init.staticSecrets, wildcardBindAddress: msg.init.wildcardBindAddress });
           break;
         case 'cluster':
           plane!.addOrUpdateCluster(msg.config, msg.path, msg.hosts);

@@ -14,6 +14,8 @@ export interface WorkerInit {
   staticSecrets?: envoy.extensions.transport_sockets.tls.v3.Secret[];
   logLevels: Array<[string, LogLevel]>;
   logFormat: 'text' | 'json';
+  /** --pod-ip */
+  wildcardBindAddress?: string;
 }
 
 export type WorkerCommand =

@@ -1,0 +1,198 @@
+// `skein mesh up DIR`: the whole mesh on one machine. Reads DIR (adding Istio's default
+// ingress gateway unless DIR has its own), runs the discovery server in this process,
+// every Deployment's replicas as local processes (supervisor.ts), node ports
+// (node_ports.ts) and the control endpoint (control.ts); stops everything on
+// SIGINT / SIGTERM. The terminal gets one `[mesh]` line per event; the processes'
+// output and the discovery server's log go to files under the run directory.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ConfigObject } from '../api/istio/types.js';
+import { logRegistry } from '../common/logger.js';
+import { formatConfigIssue, loadConfigDirs, type ConfigIssue } from '../discovery/config/index.js';
+import { resolveMeshConfig } from '../discovery/model/mesh_config.js';
+import { DiscoveryServer } from '../discovery/server/index.js';
+import { DEFAULT_CONTROL_PORT, HttpError, startControlServer } from './control.js';
+import { NackReporter } from './nack_reporter.js';
+import { NodePorts, privilegedPortHint } from './node_ports.js';
+import { MeshSupervisor, NotFoundError } from './supervisor.js';
+import { definesIngressGateway, planWorkloads, type WorkloadPlan } from './workloads.js';
+
+/** Istio's default ingress gateway (Namespace, ServiceAccount, Deployment, Service) as YAML. */
+export const DEFAULT_GATEWAY_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'mesh', 'default-ingress-gateway.yaml');
+
+export interface MeshUpOptions {
+  dir: string;
+  discoveryPort?: number;
+  debugPort?: number;
+  controlPort?: number;
+  /** Where logs and bootstraps go (default: a new folder under the system temp dir). */
+  runDir?: string;
+  /** Where node ports listen (default 127.0.0.1). */
+  nodePortAddress?: string;
+  /** Terminal output (default stdout). */
+  print?: (line: string) => void;
+}
+
+const STOP_GRACE_MS = 5000;
+
+function timestampDir(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `skein-mesh-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}-`;
+}
+
+/** The lowest port the mesh's processes will bind, to warn before they fail with EACCES. */
+function lowestPort(objects: readonly ConfigObject[], plans: readonly WorkloadPlan[]): number | undefined {
+  const ports = plans.flatMap((p) => p.containerPorts.map((c) => c.containerPort));
+  if (plans.some((p) => p.kind === 'sidecar')) {
+    // sidecars listen on every service's ports, at their own address for the service
+    for (const o of objects) if (o.kind === 'Service') for (const p of (o as ConfigObject<'Service'>).spec.ports ?? []) ports.push(p.port);
+  }
+  return ports.length ? Math.min(...ports) : undefined;
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code !== 'EACCES'));
+    server.listen(port, '127.255.255.254', () => server.close(() => resolve(true)));
+  });
+}
+
+export async function meshUp(o: MeshUpOptions): Promise<number> {
+  const print = o.print ?? ((line: string) => process.stdout.write(line + '\n'));
+  const say = (message: string) => print(`[mesh] ${message}`);
+  const dir = path.resolve(o.dir);
+  if (!fs.existsSync(dir)) {
+    process.stderr.write(`skein mesh up: ${o.dir}: no such file or directory\n`);
+    return 1;
+  }
+
+  // What the folder holds decides whether Istio's default ingress gateway is added.
+  const loaded = await loadConfigDirs([dir]);
+  const configPaths = [dir];
+  if (!definesIngressGateway(loaded.objects)) {
+    configPaths.push(DEFAULT_GATEWAY_FILE);
+    say('no ingress gateway in the folder: adding istio-system/istio-ingressgateway (istioctl install --set profile=default)');
+  }
+
+  const runDir = o.runDir ? path.resolve(o.runDir) : fs.mkdtempSync(path.join(os.tmpdir(), timestampDir()));
+  fs.mkdirSync(runDir, { recursive: true });
+  const discoveryLog = fs.createWriteStream(path.join(runDir, 'discovery.log'), { flags: 'a' });
+  logRegistry.sink = (line) => discoveryLog.write(line + '\n');
+  say(`logs: ${runDir}`);
+
+  const meshConfig = resolveMeshConfig({ discoveryAddress: `127.0.0.1:${o.discoveryPort ?? 15010}` });
+  const server = new DiscoveryServer({
+    configPaths,
+    xdsPort: o.discoveryPort ?? 15010,
+    xdsHost: '127.0.0.1',
+    debugPort: o.debugPort ?? 15014,
+    meshConfig,
+  });
+  let ports: { xdsPort: number; debugPort?: number };
+  try {
+    ports = await server.start();
+  } catch (err) {
+    process.stderr.write(`skein mesh up: ${(err as Error).message}\n`);
+    return 1;
+  }
+  // config problems on the terminal: those at start, then each new one after an edit
+  let reported = new Set<string>();
+  const reportIssues = (issues: readonly ConfigIssue[]) => {
+    const now = new Set(issues.map(formatConfigIssue));
+    for (const text of now) if (!reported.has(text)) process.stderr.write(`${text}\n`);
+    reported = now;
+  };
+  reportIssues(server.store.issues());
+  server.store.on('change', (snapshot) => reportIssues(snapshot.issues));
+  say(`discovery server: xDS on 127.0.0.1:${ports.xdsPort}${ports.debugPort !== undefined ? `, debug on http://127.0.0.1:${ports.debugPort}` : ''}`);
+
+  const objects = server.store.objects();
+  const plans = planWorkloads(objects, path.dirname);
+  const low = lowestPort(objects, plans);
+  if (low !== undefined && low < 1024 && !(await canBind(low))) say(`warning: ${privilegedPortHint(low)}; proxies will not be able to listen there`);
+
+  const secrets = new Map<string, ConfigObject<'Secret'>>();
+  for (const obj of objects) if (obj.kind === 'Secret') secrets.set(`${obj.metadata.namespace}/${obj.metadata.name}`, obj as ConfigObject<'Secret'>);
+
+  const supervisor = new MeshSupervisor({ server, xdsPort: ports.xdsPort, runDir, mesh: meshConfig, secrets, line: say, stopGraceMs: STOP_GRACE_MS });
+  const nodePorts = new NodePorts(() => server.pushContext(), say, o.nodePortAddress);
+  server.on('push', () => void nodePorts.reconcile());
+  const nacks = new NackReporter(() => server.proxyStatus(), say);
+
+  let announcedReady = false;
+  const readyTimer = setInterval(() => {
+    nacks.check();
+    if (!announcedReady && supervisor.allReady()) {
+      announcedReady = true;
+      say(`ready: ${supervisor.allPods().length} pods (skein mesh status)`);
+    }
+  }, 200);
+
+  let control: Awaited<ReturnType<typeof startControlServer>> | undefined;
+  let stopping: Promise<void> | undefined;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let stopRequestedAt = 0;
+  const stop = (why: string) => {
+    if (stopping) {
+      // a repeat within a second is the same request delivered twice (e.g. `timeout`
+      // signals the process and then its group); a later one is an impatient user
+      if (Date.now() - stopRequestedAt < 1000) return;
+      say('stopping now (SIGKILL)');
+      supervisor.kill();
+      return;
+    }
+    stopRequestedAt = Date.now();
+    say(`stopping (${why})`);
+    clearInterval(readyTimer);
+    stopping = (async () => {
+      await control?.close();
+      await nodePorts.close();
+      await supervisor.stop();
+      await server.close();
+      say('stopped');
+      await new Promise<void>((r) => discoveryLog.end(() => r()));
+      resolveDone();
+    })();
+  };
+  const onSignal = (signal: NodeJS.Signals) => stop(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    control = await startControlServer(o.controlPort ?? DEFAULT_CONTROL_PORT, {
+      state: () => ({ pods: supervisor.status(), ready: supervisor.allReady(), runDir, nodePorts: nodePorts.ports(), xdsPort: ports.xdsPort, debugPort: ports.debugPort }),
+      scale: async (namespace, deployment, replicas) => {
+        try {
+          const r = await supervisor.scale(namespace, deployment, replicas);
+          if (r.previous !== r.replicas) say(`deployment ${namespace}/${deployment} scaled ${r.previous} → ${r.replicas}`);
+          return r;
+        } catch (err) {
+          if (err instanceof NotFoundError) throw new HttpError(404, err.message);
+          throw err;
+        }
+      },
+      shutdown: () => stop('skein mesh down'),
+    });
+    say(`control: http://127.0.0.1:${control.port} (skein mesh status | scale)`);
+  } catch (err) {
+    say(`warning: no control endpoint (skein mesh status/scale will not work): ${(err as Error).message}`);
+  }
+
+  try {
+    await supervisor.start(plans);
+  } catch (err) {
+    say(`cannot start the pods: ${(err as Error).message}`);
+    stop('error');
+  }
+  await nodePorts.reconcile();
+  await done;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  return 0;
+}
