@@ -181,6 +181,8 @@ export interface HTTPRoute {
     exposeHeaders?: string[];
     maxAge?: string;
     allowCredentials?: boolean;
+    /** What the proxy does with a preflight from an origin that does not match: FORWARD (default) or IGNORE. */
+    unmatchedPreflights?: 'UNSPECIFIED' | 'FORWARD' | 'IGNORE';
   };
   headers?: Headers;
 }

@@ -18,7 +18,7 @@ export interface ProxyCapabilities {
 }
 
 export const SKEIN_PROXY_CAPABILITIES: Readonly<ProxyCapabilities> = Object.freeze({
-  faultFilter: false,
-  corsFilter: false,
+  faultFilter: true,
+  corsFilter: true,
   originalDstCluster: false,
 });

@@ -97,30 +97,58 @@ export function mirrorFraction(percent: number | undefined): Json {
   return { default_value: { numerator: Math.round(percent * 10000), denominator: 'MILLION' } };
 }
 
-function percentage(p: { value: number } | undefined, legacy?: number): Json {
-  const value = p?.value ?? legacy ?? 100;
-  return { numerator: Math.round(value * 10000), denominator: 'MILLION' };
+/** An Istio percentage as FractionalPercent per million (proto3 JSON leaves a zero numerator out). */
+function perMillion(percent: number): Json {
+  const numerator = Math.round(percent * 10000);
+  return numerator ? { numerator, denominator: 'MILLION' } : { denominator: 'MILLION' };
 }
 
-/** `fault` → the per-route config of envoy.filters.http.fault (when the proxy has that filter). */
+/** Istio's names for gRPC status codes (grpc.SupportedGRPCStatus). */
+const GRPC_STATUS: Record<string, number> = {
+  OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
+};
+
+/**
+ * `fault` → the per-route config of envoy.filters.http.fault, as Istio writes it: a delay
+ * without `percentage` falls back to the legacy integer `percent` (0 when absent), an abort
+ * without one carries none — either way Envoy then injects nothing.
+ */
 export function faultConfig(ctx: TranslateContext, fault: NonNullable<HTTPRoute['fault']>, owner: Owner): Json | undefined {
   const out: Json = {};
   if (fault.delay) {
     const d = protoDuration(fault.delay.fixedDelay);
-    if (d) out.delay = { fixed_delay: d, percentage: percentage(fault.delay.percentage, fault.delay.percent) };
+    if (d) out.delay = { fixed_delay: d, percentage: perMillion(fault.delay.percentage?.value ?? fault.delay.percent ?? 0) };
     else ctx.warn(owner, `fault.delay.fixedDelay "${String(fault.delay.fixedDelay)}" is not a duration; delay ignored`);
   }
   if (fault.abort) {
-    if (fault.abort.httpStatus !== undefined) out.abort = { http_status: fault.abort.httpStatus, percentage: percentage(fault.abort.percentage) };
-    else if (fault.abort.grpcStatus !== undefined) ctx.warn(owner, 'fault.abort.grpcStatus is not supported; abort ignored');
+    const abort: Json = {};
+    if (fault.abort.httpStatus !== undefined) abort.http_status = fault.abort.httpStatus;
+    else if (fault.abort.grpcStatus !== undefined) {
+      const code = GRPC_STATUS[fault.abort.grpcStatus];
+      if (code === undefined) ctx.warn(owner, `fault.abort.grpcStatus "${fault.abort.grpcStatus}" is not a gRPC status name; abort ignored`);
+      else abort.grpc_status = code;
+    }
+    if (Object.keys(abort).length) {
+      if (fault.abort.percentage) abort.percentage = perMillion(fault.abort.percentage.value);
+      out.abort = abort;
+    }
   }
   if (!out.delay && !out.abort) return undefined;
   return typed(FAULT_TYPE, out);
 }
 
-/** `corsPolicy` → the per-route config of envoy.filters.http.cors. */
+/**
+ * `corsPolicy` → the per-route config of envoy.filters.http.cors. Like Istio, the policy
+ * says explicitly that it is on (so a broader level cannot switch it off) and whether
+ * non-matching preflights go upstream (unmatchedPreflights IGNORE: the proxy answers them).
+ */
 export function corsConfig(cors: NonNullable<HTTPRoute['corsPolicy']>): Json {
-  const out: Json = {};
+  const out: Json = {
+    filter_enabled: { default_value: { numerator: 100, denominator: 'HUNDRED' } },
+    forward_not_matching_preflights: cors.unmatchedPreflights !== 'IGNORE',
+  };
   const origins = (cors.allowOrigins ?? []).map((o) => stringMatcher(o)).filter((x): x is Json => x !== undefined);
   if (origins.length) out.allow_origin_string_match = origins;
   if (cors.allowMethods?.length) out.allow_methods = cors.allowMethods.join(',');

@@ -46,8 +46,13 @@ interface StreamFilterCallbacksBase {
   /** The route chosen for this request (cached; see clearRouteCache). */
   route(): Route | null;
   clearRouteCache(): void;
-  /** Per-filter config from the route / virtual host (`typed_per_filter_config`). */
+  /**
+   * The most specific `typed_per_filter_config` for `filterName` (route, else virtual host,
+   * else route configuration), as its filter's routeSpecificConfig compiled it.
+   */
   perFilterConfig<T>(filterName: string): T | undefined;
+  /** Every level's per-filter config, most specific first (for filters that merge levels). */
+  perFilterConfigs<T>(filterName: string): T[];
   sendLocalReply(status: number, body: string, options: LocalReplyOptions): void;
   resetStream(): void;
   /** Request headers (read-only use in encoder filters). */

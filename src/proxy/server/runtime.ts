@@ -3,6 +3,22 @@
 // flags from it; everything else uses the default given at the call site.
 import type { envoy } from '../../api/envoy-types.generated.js';
 
+/** envoy.type.v3.FractionalPercent as config carries it. */
+export interface FractionalPercent {
+  numerator?: number;
+  denominator?: string;
+}
+
+/** A FractionalPercent denominator name as a number (HUNDRED when absent or unknown). */
+export function denominatorOf(d: unknown): number {
+  return { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 }[typeof d === 'string' ? d : 'HUNDRED'] ?? 100;
+}
+
+/** A uniform random unsigned integer, for one fractionEnabled() draw. */
+export function randomDraw(): number {
+  return Math.floor(Math.random() * 0x1_0000_0000);
+}
+
 export class Runtime {
   private readonly staticValues = new Map<string, unknown>();
   private readonly adminValues = new Map<string, unknown>();
@@ -39,6 +55,23 @@ export class Runtime {
     if (v === 'true') return true;
     if (v === 'false') return false;
     return fallback;
+  }
+
+  /**
+   * Envoy's featureEnabled(key, FractionalPercent): an integer under `key` is a percentage
+   * (over 100: always on), a `{numerator, denominator}` under it replaces the default, else
+   * the default decides. `random` is a uniform non-negative integer (one draw per decision).
+   */
+  fractionEnabled(key: string | undefined, fallback: FractionalPercent | undefined, random: number): boolean {
+    if (key) {
+      const num = this.get(`${key}.numerator`);
+      if (num !== undefined) return random % denominatorOf(this.get(`${key}.denominator`)) < Number(num);
+      if (this.get(key) !== undefined) {
+        const n = this.getNumber(key, NaN);
+        if (Number.isInteger(n) && n >= 0) return n > 100 ? true : random % 100 < n;
+      }
+    }
+    return random % denominatorOf(fallback?.denominator) < (fallback?.numerator ?? 0);
   }
 
   setAdmin(key: string, value: string): void {

@@ -9,6 +9,8 @@
 //   [hcm-doc]       docs/root/configuration/http/http_conn_man/stats.rst @06ffb225
 //   [router-doc]    docs/root/configuration/http/http_filters/router_filter.rst @040783c8
 //                   (section "Statistics"; has rq_overload_local_reply)
+//   [fault-doc]     docs/root/configuration/http/http_filters/fault_filter.rst @0b369ea9 (section "Statistics")
+//   [cors-doc]      docs/root/configuration/http/http_filters/cors_filter.rst @dbfd3239 (section "Statistics")
 //   [listener-doc]  docs/root/configuration/listeners/stats.rst @a19aa540
 //   [server-doc]    docs/root/configuration/observability/statistics.rst @25bbd976
 //   [upstream-src]  envoy/upstream/stats.h @97b70e10 (ALL_CLUSTER_*_STATS macros)
@@ -188,6 +190,19 @@ export const ROUTER_SOURCE_ONLY: StatNames = {
   gauges: none,
   histograms: none,
 };
+
+/** [fault-doc] the fault filter's stats: http.<stat_prefix>.fault.* */
+export const FAULT_DOC: StatNames = {
+  counters: ['delays_injected', 'aborts_injected', 'response_rl_injected', 'faults_overflow'],
+  gauges: ['active_faults'],
+  histograms: none,
+};
+
+/** [fault-doc] per downstream cluster: http.<stat_prefix>.fault.<downstream-cluster>.* */
+export const FAULT_DOWNSTREAM_CLUSTER_DOC: StatNames = { counters: ['delays_injected', 'aborts_injected'], gauges: none, histograms: none };
+
+/** [cors-doc] the CORS filter's stats: http.<stat_prefix>.cors.* */
+export const CORS_DOC: StatNames = { counters: ['origin_valid', 'origin_invalid'], gauges: none, histograms: none };
 
 /** [hcm-doc] "Tracing statistics": http.<stat_prefix>.tracing.* */
 export const HCM_TRACING_DOC: StatNames = {

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { CIRCUIT_BREAKER_STATS, CLUSTER_MANAGER_STATS, CLUSTER_STATS } from '../../../src/proxy/upstream/cluster_stats.js';
 import { HCM_LISTENER_STATS, HCM_STATS, HTTP1_CODEC_STATS } from '../../../src/proxy/network/http_connection_manager/stats.js';
 import { LISTENER_STATS } from '../../../src/proxy/listener/listener.js';
+import { FAULT_DOWNSTREAM_CLUSTER_STATS, FAULT_STATS } from '../../../src/proxy/filters/fault/stats.js';
+import { CORS_STATS } from '../../../src/proxy/filters/cors/stats.js';
 import { LISTENER_MANAGER_STATS, SERVER_STATS } from '../../../src/proxy/server/server_stats.js';
 import * as envoy from './envoy_stat_names.js';
 import type { StatNames, StatType } from './envoy_stat_names.js';
@@ -79,6 +81,29 @@ const TREES: Tree[] = [
     notDeclared: {
       rq_overload_local_reply: 'the overload manager (and its load-shed points) is not implemented',
     },
+  },
+  {
+    tree: 'http.<stat_prefix>.fault.',
+    declared: FAULT_STATS,
+    envoy: [envoy.FAULT_DOC],
+    skeinOnly: {},
+    notDeclared: {
+      response_rl_injected: 'response_rate_limit is not implemented (the fault filter rejects it)',
+    },
+  },
+  {
+    tree: 'http.<stat_prefix>.fault.<downstream-cluster>.',
+    declared: FAULT_DOWNSTREAM_CLUSTER_STATS,
+    envoy: [envoy.FAULT_DOWNSTREAM_CLUSTER_DOC],
+    skeinOnly: {},
+    notDeclared: {},
+  },
+  {
+    tree: 'http.<stat_prefix>.cors.',
+    declared: CORS_STATS,
+    envoy: [envoy.CORS_DOC],
+    skeinOnly: {},
+    notDeclared: {},
   },
   {
     tree: 'listener.<address>.http.<stat_prefix>.',

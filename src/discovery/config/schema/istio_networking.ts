@@ -136,7 +136,7 @@ const httpRoute = obj(
       maxAge: duration(),
       allowCredentials: bool(),
       allowOrigin: unsupported(),
-      unmatchedPreflights: unsupported(),
+      unmatchedPreflights: oneOf(['UNSPECIFIED', 'FORWARD', 'IGNORE']),
     }),
     headers,
     mirrorPercent: unsupported(),

@@ -6,7 +6,7 @@ import { ConfigError } from '../../../api/json/issues.js';
 import { spanOf } from '../../../api/json/spans.js';
 import { durationMs, unwrap, type AnyMessage } from '../../../api/json/wkt.js';
 import { compileRe2, compileRe2Rewrite, type Re2Rewriter } from '../../common/regex.js';
-import type { Runtime } from '../../server/runtime.js';
+import type { FractionalPercent, Runtime } from '../../server/runtime.js';
 import type { HeaderMap } from '../header_map.js';
 import { compileHeaderMatchers, compileQueryMatcher, parseInt64, type HeaderPredicate, type QueryPredicate } from './header_matcher.js';
 import { HeaderMutations } from './header_mutations.js';
@@ -15,6 +15,7 @@ import { compileRetryPolicy, NO_RETRY_POLICY, type RetryPolicy } from './retry_p
 import type { VirtualHost } from './virtual_host.js';
 import { readDataSource } from '../../common/data_source.js';
 import { compileRedirect, type RedirectAction } from './redirect.js';
+import { compileRouteSpecificConfig, LEGACY_CORS_TYPE, PerFilterConfigs } from './per_filter_config.js';
 
 export { newUri, splitHostPort, type RedirectAction } from './redirect.js';
 
@@ -104,11 +105,13 @@ export class Route {
   readonly responseHeaders: HeaderMutations;
   readonly metadata?: envoy.config.core.v3.Metadata;
   readonly decorator?: envoy.config.route.v3.Decorator;
-  private readonly perFilter: Record<string, AnyMessage>;
+  readonly perFilter: PerFilterConfigs;
+  /** The deprecated RouteAction `cors`, compiled by the CORS filter (undefined without it). */
+  readonly legacyCorsPolicy?: unknown;
   private readonly pathMatcher: PathMatcher;
   private readonly headerMatchers: HeaderPredicate[];
   private readonly queryMatchers: QueryPredicate[];
-  private readonly runtimeFraction?: { key: string; numerator: number; denominator: number };
+  private readonly runtimeFraction?: { key: string; fallback: FractionalPercent };
   private readonly grpcOnly: boolean;
   readonly matchPrefix?: string;
   readonly matchPath?: string;
@@ -136,17 +139,14 @@ export class Route {
     this.grpcOnly = match.grpc !== undefined;
     if (match.runtime_fraction) {
       const d = match.runtime_fraction.default_value;
-      this.runtimeFraction = {
-        key: match.runtime_fraction.runtime_key ?? '',
-        numerator: d?.numerator ?? 0,
-        denominator: denominatorOf(d?.denominator),
-      };
+      this.runtimeFraction = { key: match.runtime_fraction.runtime_key ?? '', fallback: { numerator: d?.numerator ?? 0, denominator: d?.denominator } };
     }
     this.requestHeaders = HeaderMutations.compile(config.request_headers_to_add, config.request_headers_to_remove, path, 'request_headers_to_add');
     this.responseHeaders = HeaderMutations.compile(config.response_headers_to_add, config.response_headers_to_remove, path, 'response_headers_to_add');
     this.metadata = config.metadata;
     this.decorator = config.decorator;
-    this.perFilter = config.typed_per_filter_config ?? {};
+    this.perFilter = PerFilterConfigs.compile(config.typed_per_filter_config, path, context);
+    if (config.route?.cors) this.legacyCorsPolicy = compileRouteSpecificConfig({ '@type': LEGACY_CORS_TYPE, ...config.route.cors }, `${path}.route.cors`, context);
     this.action = actionOverride ?? compileAction(config, path, context, virtualHost);
   }
 
@@ -165,25 +165,10 @@ export class Route {
     return this.pathMatcher(pathOnly);
   }
 
-  /**
-   * Runtime::featureEnabled: a runtime integer is a percentage (over 100, always on), a
-   * runtime {numerator, denominator} replaces the default; otherwise the default applies.
-   */
+  /** Runtime::featureEnabled over runtime_fraction (see Runtime.fractionEnabled). */
   private runtimeFractionAllows(runtime: Runtime, random: number): boolean {
-    const { key, numerator, denominator } = this.runtimeFraction!;
-    if (key) {
-      const num = runtime.get(`${key}.numerator`);
-      if (num !== undefined) {
-        const d = denominatorOf(runtime.get(`${key}.denominator`) as string | undefined);
-        return random % d < Number(num);
-      }
-      const raw = runtime.get(key);
-      if (raw !== undefined) {
-        const n = runtime.getNumber(key, NaN);
-        if (Number.isInteger(n) && n >= 0) return n > 100 ? true : random % 100 < n;
-      }
-    }
-    return random % denominator < numerator;
+    const { key, fallback } = this.runtimeFraction!;
+    return runtime.fractionEnabled(key, fallback, random);
   }
 
   /** How much of :path a prefix rewrite replaces: what the path matcher matched. */
@@ -244,17 +229,28 @@ export class Route {
     return levels.filter((m) => !m.isEmpty);
   }
 
-  perFilterConfig(filterName: string): AnyMessage | undefined {
-    return this.perFilter[filterName] ?? this.virtualHost.perFilterConfig(filterName);
+  /** The most specific `typed_per_filter_config` for a filter: route, else virtual host, else route configuration. */
+  perFilterConfig(filterName: string): unknown {
+    return this.perFilter.config(filterName) ?? this.virtualHost.perFilter.config(filterName) ?? this.virtualHost.table.perFilter.config(filterName);
+  }
+
+  /**
+   * Every level's config for a filter, most specific first, for filters that merge them
+   * field by field (Envoy's getAllPerFilterConfig, as CORS uses it).
+   */
+  perFilterConfigs(filterName: string): unknown[] {
+    const levels = [this.perFilter, this.virtualHost.perFilter, this.virtualHost.table.perFilter];
+    return levels.map((l) => l.config(filterName)).filter((c) => c !== undefined);
+  }
+
+  /** A FilterConfig `disabled` for this filter, most specific level first (undefined: no say). */
+  filterDisabled(filterName: string): boolean | undefined {
+    return this.perFilter.disabled(filterName) ?? this.virtualHost.perFilter.disabled(filterName) ?? this.virtualHost.table.perFilter.disabled(filterName);
   }
 
   forward(): ForwardAction | undefined {
     return this.action.kind === 'forward' ? this.action.forward : undefined;
   }
-}
-
-function denominatorOf(d: string | undefined): number {
-  return { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 }[d ?? 'HUNDRED'] ?? 100;
 }
 
 /** Grpc::Common::hasGrpcContentType: "application/grpc" or "application/grpc+..." only. */

@@ -4,9 +4,9 @@
 import type { envoy } from '../../../api/envoy-types.generated.js';
 import { ConfigError } from '../../../api/json/issues.js';
 import { spanOf } from '../../../api/json/spans.js';
-import type { AnyMessage } from '../../../api/json/wkt.js';
 import type { HeaderMap } from '../header_map.js';
 import { HeaderMutations } from './header_mutations.js';
+import { PerFilterConfigs } from './per_filter_config.js';
 import type { Route, RouteBuildContext } from './route_entry.js';
 import { VirtualHost } from './virtual_host.js';
 
@@ -23,7 +23,9 @@ export class RouteTable {
   private readonly suffixes: Array<[string, VirtualHost]> = [];
   private readonly prefixes: Array<[string, VirtualHost]> = [];
   private defaultHost?: VirtualHost;
-  private readonly perFilter: Record<string, AnyMessage>;
+  readonly perFilter: PerFilterConfigs;
+  /** Some level turns a filter on or off with a FilterConfig `disabled` (see ActiveStream). */
+  readonly hasFilterSwitches: boolean;
 
   constructor(
     readonly config: envoy.config.route.v3.RouteConfiguration,
@@ -37,8 +39,9 @@ export class RouteTable {
     this.ignorePortInHostMatching = config.ignore_port_in_host_matching === true;
     this.mostSpecificHeaderMutationsWins = config.most_specific_header_mutations_wins === true;
     this.ignorePathParametersInPathMatching = config.ignore_path_parameters_in_path_matching === true;
-    this.perFilter = config.typed_per_filter_config ?? {};
+    this.perFilter = PerFilterConfigs.compile(config.typed_per_filter_config, path, context);
     this.virtualHosts = (config.virtual_hosts ?? []).map((vh, i) => new VirtualHost(vh, this, `${path}.virtual_hosts[${i}]`, context));
+    this.hasFilterSwitches = this.perFilter.hasFilterSwitches || this.virtualHosts.some((vh) => vh.hasFilterSwitches);
     const seen = new Map<string, string>();
     this.virtualHosts.forEach((vh, i) => {
       const where = `${path}.virtual_hosts[${i}].domains`;
@@ -60,10 +63,6 @@ export class RouteTable {
     // Longer wildcards are more specific and win (stable sort keeps config order on ties).
     this.suffixes.sort((a, b) => b[0].length - a[0].length);
     this.prefixes.sort((a, b) => b[0].length - a[0].length);
-  }
-
-  perFilterConfig(filterName: string): AnyMessage | undefined {
-    return this.perFilter[filterName];
   }
 
   findVirtualHost(authority: string | undefined): VirtualHost | undefined {

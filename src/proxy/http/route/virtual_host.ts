@@ -2,11 +2,11 @@
 import type { envoy } from '../../../api/envoy-types.generated.js';
 import { ConfigError } from '../../../api/json/issues.js';
 import { spanOf } from '../../../api/json/spans.js';
-import type { AnyMessage } from '../../../api/json/wkt.js';
 import type { Runtime } from '../../server/runtime.js';
 import type { HeaderMap } from '../header_map.js';
 import { compileHeaderMatchers, parseRawQuery, type HeaderPredicate } from './header_matcher.js';
 import { HeaderMutations } from './header_mutations.js';
+import { compileRouteSpecificConfig, LEGACY_CORS_TYPE, PerFilterConfigs } from './per_filter_config.js';
 import { compileRetryPolicy, type RetryPolicy } from './retry_policy.js';
 import { pathWithoutQuery, Route, type RedirectAction, type RouteBuildContext } from './route_entry.js';
 import type { RouteTable } from './route_table.js';
@@ -28,7 +28,10 @@ export class VirtualHost {
   readonly requireTls: 'NONE' | 'EXTERNAL_ONLY' | 'ALL';
   readonly virtualClusters: VirtualCluster[];
   private sslRedirectRoute?: Route;
-  private readonly perFilter: Record<string, AnyMessage>;
+  readonly perFilter: PerFilterConfigs;
+  /** The deprecated VirtualHost `cors`, compiled by the CORS filter (undefined without it). */
+  readonly legacyCorsPolicy?: unknown;
+  readonly hasFilterSwitches: boolean;
 
   constructor(
     readonly config: envoy.config.route.v3.VirtualHost,
@@ -48,12 +51,10 @@ export class VirtualHost {
       if (!vc.headers?.length) throw ConfigError.single(`${path}.virtual_clusters[${i}].headers`, "virtual clusters must define 'headers'", spanOf(vc));
       return { name: vc.name ?? '', headers: compileHeaderMatchers(vc.headers, `${path}.virtual_clusters[${i}].headers`) };
     });
-    this.perFilter = config.typed_per_filter_config ?? {};
+    this.perFilter = PerFilterConfigs.compile(config.typed_per_filter_config, path, context);
+    if (config.cors) this.legacyCorsPolicy = compileRouteSpecificConfig({ '@type': LEGACY_CORS_TYPE, ...config.cors }, `${path}.cors`, context);
     this.routes = (config.routes ?? []).map((r, i) => new Route(r, this, `${path}.routes[${i}]`, context));
-  }
-
-  perFilterConfig(filterName: string): AnyMessage | undefined {
-    return this.perFilter[filterName] ?? this.table.perFilterConfig(filterName);
+    this.hasFilterSwitches = this.perFilter.hasFilterSwitches || this.routes.some((r) => r.perFilter.hasFilterSwitches);
   }
 
   /**

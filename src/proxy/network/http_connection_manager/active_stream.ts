@@ -96,7 +96,9 @@ export class ActiveStream {
       onReset: (reason) => this.onDownstreamReset(reason),
       onWritable: () => this.onWritable(),
     };
-    this.instances = config.filters.map((f) => f.create());
+    // Timers first: picking the route (below, for per-route filter switches) may replace the idle timer.
+    this.armTimers();
+    this.instances = this.createFilters();
     const decoders: IteratedFilter[] = [];
     const encoders: IteratedFilter[] = [];
     this.instances.forEach((inst) => {
@@ -148,13 +150,28 @@ export class ActiveStream {
       },
     );
 
-    this.armTimers();
     stream.start();
     if (!this.validateRequest(headers)) return;
     const end = stream.headersOnlyRequest;
     if (log.enabled('debug')) log.debug(`${this.logTag} request headers complete (end_stream=${end}):\n${dumpHeaders(headers)}`);
     if (end) this.markRequestComplete();
     this.decoder.headers(headers, end);
+  }
+
+  /**
+   * This stream's filter instances. When a filter can be switched per route (FilterConfig
+   * `disabled` in the route configuration, or HttpFilter `disabled` by default), the route is
+   * picked first and the chain built without the filters it turns off, as Envoy builds a
+   * stream's chain after route selection. Otherwise the route stays unresolved until a
+   * filter asks for it.
+   */
+  private createFilters(): FilterInstance[] {
+    const filters = this.config.filters;
+    const switchable = this.config.hasDisabledFilters || this.config.routes.current()?.hasFilterSwitches === true;
+    if (!switchable) return filters.map((f) => f.create());
+    const route = this.route();
+    const enabled = (f: (typeof filters)[number]) => f.terminal === true || !(route?.filterDisabled(f.name) ?? f.disabledByDefault === true);
+    return filters.filter(enabled).map((f) => f.create());
   }
 
   /** Envoy's codec-level and HCM checks; false when a local reply was sent. */

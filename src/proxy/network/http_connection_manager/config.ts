@@ -21,6 +21,10 @@ export const HCM_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.networ
 export interface HttpFilterEntry {
   name: string;
   create: FilterInstanceFactory;
+  /** The router: never switched off per route. */
+  terminal?: boolean;
+  /** HttpFilter `disabled`: runs only on routes whose FilterConfig says `disabled: false`. */
+  disabledByDefault?: boolean;
 }
 
 /** Where the route table comes from: inline (fixed) or RDS (replaced on updates). */
@@ -35,6 +39,8 @@ export class HcmConfig {
   readonly http1Stats: StatsOf<typeof HTTP1_CODEC_STATS>;
   readonly codecType: 'AUTO' | 'HTTP1' | 'HTTP2' | 'HTTP3';
   readonly filters: HttpFilterEntry[];
+  /** Some filter is off unless a route turns it on. */
+  readonly hasDisabledFilters: boolean;
   readonly routes: RouteConfigProvider;
   readonly accessLogs: AccessLogInstance[];
   readonly serverName: string;
@@ -110,6 +116,7 @@ export class HcmConfig {
     this.routes = this.buildRouteProvider(proto, path);
     const filterContext: HttpFilterContext = { ...context, hcmStats: this.stats, hcmStatPrefix: `http.${this.statPrefix}.` };
     this.filters = buildFilterChain(proto.http_filters ?? [], `${path}.http_filters`, filterContext);
+    this.hasDisabledFilters = this.filters.some((f) => f.disabledByDefault);
     this.accessLogs = createAccessLogs(proto.access_log, `${path}.access_log`, {});
   }
 
@@ -143,17 +150,22 @@ function buildFilterChain(list: envoy.extensions.filters.network.http_connection
   list.forEach((f, i) => {
     const at = `${path}[${i}]`;
     if (f.config_discovery) throw ConfigError.single(`${at}.config_discovery`, 'filter config discovery (ECDS) is not supported yet', spanOf(f));
-    if (f.disabled) return;
     const resolved = httpFilterRegistry.resolve(f, at);
     if (!resolved) return; // optional and unknown: skipped, as Envoy does
     const isLast = i === list.length - 1;
+    if (f.disabled && (resolved.factory.terminal || isLast)) throw ConfigError.single(`${at}.disabled`, `the terminal filter ${resolved.name} cannot be disabled by default`, spanOf(f));
     if (resolved.factory.terminal && !isLast) {
       throw ConfigError.single(at, `terminal filter named ${resolved.name} of type ${resolved.factory.names[0]} must be the last filter in a http filter chain`, spanOf(f));
     }
     if (!resolved.factory.terminal && isLast) {
       throw ConfigError.single(at, `non-terminal filter named ${resolved.name} of type ${resolved.factory.names[0]} is the last filter in a http filter chain`, spanOf(f));
     }
-    entries.push({ name: resolved.name, create: resolved.factory.createFilterFactory(resolved.config, `${at}.typed_config`, context) });
+    entries.push({
+      name: resolved.name,
+      create: resolved.factory.createFilterFactory(resolved.config, `${at}.typed_config`, context),
+      terminal: resolved.factory.terminal,
+      disabledByDefault: f.disabled === true,
+    });
   });
   if (entries.length === 0) throw ConfigError.single(path, 'http_filters must end with a terminal filter such as envoy.filters.http.router');
   return entries;

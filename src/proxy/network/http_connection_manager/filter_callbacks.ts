@@ -28,6 +28,9 @@ abstract class CommonCallbacks {
   perFilterConfig<T>(filterName: string): T | undefined {
     return this.stream.route()?.perFilterConfig(filterName) as T | undefined;
   }
+  perFilterConfigs<T>(filterName: string): T[] {
+    return (this.stream.route()?.perFilterConfigs(filterName) ?? []) as T[];
+  }
   sendLocalReply(status: number, body: string, options: LocalReplyOptions): void {
     this.stream.sendLocalReply(status, body, options);
   }
