@@ -1,8 +1,10 @@
-// The kubelet and ReplicaSet controller of the local mesh: turns each Deployment into
+// The kubelet and Deployment controller of the local mesh: turns each Deployment into
 // its replicas (pod names, pod indexes, processes), tells the discovery server which
-// pods exist and which are healthy (setPods → endpoints), scales, and stops everything.
-// Scaling down drains like Kubernetes with Istio: the pod's endpoint is withdrawn first,
-// the pod is stopped once the proxies have ACKed that (or after a short deadline).
+// pods exist and which are healthy (setPods → endpoints), follows the folder's
+// Deployments as they change (reconcile_plan.ts decides: create, scale, roll, delete),
+// and stops everything. A pod leaves like it does in Kubernetes with Istio: its
+// endpoint is withdrawn first, it is stopped once the proxies have ACKed that (or
+// after a short deadline).
 import os from 'node:os';
 import type { ConfigObject } from '../api/istio/types.js';
 import { MAX_LOCAL_PODS, podIp } from '../discovery/model/local_addresses.js';
@@ -13,7 +15,8 @@ import { AppCommandError } from './images.js';
 import { planPodLaunch, type LaunchContext } from './launch.js';
 import { PodRunner, type PodStatus } from './pod.js';
 import { newPodName } from './pod_names.js';
-import type { WorkloadPlan } from './workloads.js';
+import { planReconcile, type AppliedDeployment, type PodState, type SpecChange } from './reconcile_plan.js';
+import type { PodKind, WorkloadPlan } from './workloads.js';
 
 /** The part of the DiscoveryServer the supervisor drives. */
 export interface ControlPlane {
@@ -42,34 +45,63 @@ export interface SupervisorOptions {
 export class NotFoundError extends Error {}
 
 interface Workload {
+  /** The latest spec, for pods created from now on (running pods keep the plan they started with). */
   plan: WorkloadPlan;
+  applied: AppliedDeployment;
   pods: PodRunner[];
 }
 
+/** Reconcile passes in a row before giving up (each pass only creates or removes pods, so a few suffice). */
+const MAX_PASSES = 50;
+
 export class MeshSupervisor {
   private readonly workloads = new Map<string, Workload>();
+  /** The Deployments the folder declares, in start order (gateways first). */
+  private desired: WorkloadPlan[] = [];
+  private secrets: ReadonlyMap<string, ConfigObject<'Secret'>>;
   /** Pods being stopped: no longer published, still shown (Terminating). */
   private readonly terminating = new Set<PodRunner>();
   private readonly forwarders = new Map<PodRunner, TcpForwarder[]>();
   private readonly usedIndexes = new Set<number>();
   private nextIndex: number;
   private stopped = false;
+  private reconcileQueued = false;
 
   constructor(private readonly o: SupervisorOptions) {
     this.nextIndex = o.firstPodIndex ?? 1;
+    this.secrets = o.secrets;
   }
 
   /** Creates every Deployment's replicas, publishes them, then starts their processes. */
   async start(plans: readonly WorkloadPlan[]): Promise<void> {
-    const created: PodRunner[] = [];
-    for (const plan of plans) {
-      const w: Workload = { plan, pods: [] };
-      this.workloads.set(plan.key, w);
-      for (let i = 0; i < plan.replicas; i++) created.push(this.createPod(w));
-    }
-    this.publish();
-    this.o.server.flushPush();
+    this.desired = [...plans];
+    const created = this.reconcile({ quiet: true });
     await Promise.all(created.map((p) => this.launch(p)));
+  }
+
+  /**
+   * The folder changed: the Deployments it declares now (and the Secrets env may
+   * read). New ones start, removed ones drain, replicas and template changes apply.
+   */
+  apply(plans: readonly WorkloadPlan[], secrets?: ReadonlyMap<string, ConfigObject<'Secret'>>): void {
+    if (this.stopped) return;
+    if (secrets) this.secrets = secrets;
+    this.desired = [...plans];
+    for (const plan of plans) {
+      const w = this.workloads.get(plan.key);
+      if (!w) continue;
+      // like Istio's injector, a namespace label change only affects pods created from now on
+      if (w.plan.kind !== plan.kind && w.plan.hash === plan.hash) {
+        this.o.line(`deployment ${plan.key}: new pods ${KIND_WORDS[plan.kind]} (the namespace's injection label changed); running pods stay as they are until replaced`);
+      }
+      w.plan = plan;
+    }
+    this.launchAll(this.reconcile());
+  }
+
+  /** The spec each running Deployment's new pods get. */
+  runningPlans(): WorkloadPlan[] {
+    return [...this.workloads.values()].map((w) => w.plan);
   }
 
   workload(namespace: string, name: string): WorkloadPlan | undefined {
@@ -91,33 +123,97 @@ export class MeshSupervisor {
     return [...this.workloads.values()].every((w) => w.pods.every((p) => p.healthy));
   }
 
+  /** `mesh scale`: in force until the YAML's replicas change (the last write wins). */
   async scale(namespace: string, name: string, replicas: number): Promise<{ previous: number; replicas: number }> {
     const w = this.workloads.get(`${namespace}/${name}`);
     if (!w) throw new NotFoundError(`deployments.apps "${name}" not found in namespace ${namespace}`);
     if (this.stopped) throw new Error('the mesh is stopping');
-    const previous = w.pods.length;
-    w.plan.replicas = replicas;
-    if (replicas > previous) {
-      const created: PodRunner[] = [];
-      while (w.pods.length < replicas) created.push(this.createPod(w));
-      this.publish();
-      this.o.server.flushPush();
-      await Promise.all(created.map((p) => this.launch(p)));
-    } else if (replicas < previous) {
-      // like the ReplicaSet controller: not-ready pods go first, then the newest
-      const victims = [...w.pods]
-        .sort((a, b) => Number(a.healthy) - Number(b.healthy) || b.createdAt.getTime() - a.createdAt.getTime())
-        .slice(0, previous - replicas);
-      w.pods = w.pods.filter((p) => !victims.includes(p));
-      for (const v of victims) this.terminating.add(v);
-      void this.drainAndStop(victims);
-    }
+    const previous = w.applied.replicas;
+    w.applied.replicas = replicas;
+    if (previous !== replicas) this.o.line(`deployment ${w.plan.key}: scaled ${previous} → ${replicas}`);
+    await Promise.all(this.reconcile().map((p) => this.launchOrFail(p)));
     return { previous, replicas };
   }
 
+  /**
+   * Moves every workload towards its spec (reconcile_plan.ts), pass after pass until
+   * there is nothing left to do. Synchronous: pods to remove are withdrawn and pods
+   * to create are published at once; returns the created pods, which the caller
+   * launches. Runs again whenever a pod's health changes (a rollout's next step).
+   */
+  private reconcile(o: { quiet?: boolean } = {}): PodRunner[] {
+    if (this.stopped) return [];
+    const created: PodRunner[] = [];
+    const removed: PodRunner[] = [];
+    try {
+      for (let pass = 0; pass < MAX_PASSES; pass++) {
+        const plan = planReconcile(
+          this.desired.map((p) => ({ key: p.key, hash: p.hash, replicas: p.replicas })),
+          [...this.workloads.values()].map((w) => ({ ...w.applied, pods: w.pods.map(podState) })),
+        );
+        if (!o.quiet) for (const c of plan.changes) this.o.line(describeChange(c));
+        // removals first, while a deleted Deployment's workload is still there to take its pods from
+        for (const action of plan.actions) {
+          if (action.type !== 'remove') continue;
+          const w = this.workloads.get(action.key)!;
+          const victims = w.pods.filter((p) => action.pods.includes(p.info.name));
+          w.pods = w.pods.filter((p) => !victims.includes(p));
+          for (const v of victims) this.terminating.add(v);
+          removed.push(...victims);
+        }
+        this.adoptApplied(plan.applied);
+        for (const action of plan.actions) {
+          if (action.type !== 'create') continue;
+          const w = this.workloads.get(action.key)!;
+          for (let i = 0; i < action.count; i++) created.push(this.createPod(w));
+        }
+        if (plan.actions.length === 0) break;
+      }
+    } catch (err) {
+      // e.g. no pod address left: report it, and still apply what was decided so far
+      this.o.line(`cannot reconcile the Deployments: ${(err as Error).message}`);
+    }
+    if (created.length > 0 || removed.length > 0) {
+      this.publish();
+      this.o.server.flushPush();
+    }
+    if (removed.length > 0) void this.drainAndStop(removed);
+    return created;
+  }
+
+  /** Takes the plan's applied specs: new workloads appear, removed ones go. */
+  private adoptApplied(applied: readonly AppliedDeployment[]): void {
+    const plans = new Map(this.desired.map((p) => [p.key, p]));
+    const keep = new Set(applied.map((a) => a.key));
+    for (const key of this.workloads.keys()) if (!keep.has(key)) this.workloads.delete(key);
+    // new workloads in desired order (gateways first): their pods get indexes in that order
+    for (const a of applied) {
+      const w = this.workloads.get(a.key);
+      if (w) w.applied = a;
+      else this.workloads.set(a.key, { plan: plans.get(a.key)!, applied: a, pods: [] });
+    }
+  }
+
+  /** Health changed somewhere: the next step of a rollout may be due. */
+  private reconcileSoon(): void {
+    if (this.reconcileQueued || this.stopped) return;
+    this.reconcileQueued = true;
+    setImmediate(() => {
+      this.reconcileQueued = false;
+      this.launchAll(this.reconcile());
+    });
+  }
+
+  private launchAll(pods: PodRunner[]): void {
+    for (const p of pods) void this.launchOrFail(p);
+  }
+
+  /** Launches a pod created while the mesh runs; a launch that throws fails that pod only. */
+  private launchOrFail(pod: PodRunner): Promise<void> {
+    return this.launch(pod).catch((err: unknown) => pod.fail((err as Error).message));
+  }
+
   private async drainAndStop(pods: PodRunner[]): Promise<void> {
-    this.publish();
-    this.o.server.flushPush();
     await this.waitForProxiesSynced(this.o.drainDeadlineMs ?? 5000);
     await Promise.all(pods.map((p) => this.stopPod(p)));
   }
@@ -172,7 +268,13 @@ export class MeshSupervisor {
     const index = this.allocateIndex();
     const pod = new PodRunner(
       { name: newPodName(w.plan.name, w.plan.hash, taken), namespace: w.plan.namespace, index, podIp: podIp(index), plan: w.plan },
-      { changed: () => this.publish(), line: (m) => this.o.line(m) },
+      {
+        changed: () => {
+          this.publish();
+          this.reconcileSoon();
+        },
+        line: (m) => this.o.line(m),
+      },
     );
     w.pods.push(pod);
     return pod;
@@ -186,7 +288,7 @@ export class MeshSupervisor {
       domainSuffix: this.o.mesh.domainSuffix ?? 'cluster.local',
       clusterId: this.o.mesh.clusterId,
       trustDomain: this.o.mesh.trustDomain,
-      secrets: this.o.secrets,
+      secrets: this.secrets,
       nodeName: os.hostname(),
       baseEnv: process.env,
     };
@@ -235,4 +337,33 @@ export class MeshSupervisor {
     const pods = [...this.workloads.values()].flatMap((w) => w.pods.map((p) => p.localPod()));
     this.o.server.setPods(pods);
   }
+}
+
+const KIND_WORDS: Record<PodKind, string> = { sidecar: 'get a sidecar', plain: 'run without a sidecar', gateway: 'run as gateways' };
+
+function podState(p: PodRunner): PodState {
+  return { name: p.info.name, hash: p.info.plan.hash, healthy: p.healthy, createdAt: p.createdAt.getTime() };
+}
+
+/** `[mesh] deployment istioinaction/catalog: scaled 1 → 2` and the like. */
+export function describeChange(c: SpecChange): string {
+  const what = (() => {
+    switch (c.type) {
+      case 'added':
+        return `created (${plural(c.replicas, 'replica')})`;
+      case 'removed':
+        return 'deleted: draining its pods';
+      case 'scaled':
+        return `scaled ${c.from} → ${c.to}`;
+      case 'rolling':
+        return 'rolling out (template changed)';
+      case 'rolled-out':
+        return `rolled out (${plural(c.replicas, 'pod')} on the new template)`;
+    }
+  })();
+  return `deployment ${c.key}: ${what}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

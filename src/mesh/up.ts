@@ -1,6 +1,7 @@
 // `skein mesh up DIR`: the whole mesh on one machine. Reads DIR (adding Istio's default
 // ingress gateway unless DIR has its own), runs the discovery server in this process,
-// every Deployment's replicas as local processes (supervisor.ts), node ports
+// every Deployment's replicas as local processes (supervisor.ts, following the
+// folder's Deployments as they change: deployment_sync.ts), node ports
 // (node_ports.ts) and the control endpoint (control.ts); stops everything on
 // SIGINT / SIGTERM. The terminal gets one `[mesh]` line per event; the processes'
 // output and the discovery server's log go to files under the run directory.
@@ -11,12 +12,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConfigObject } from '../api/istio/types.js';
 import { logRegistry } from '../common/logger.js';
-import { formatConfigIssue, loadConfigDirs, type ConfigIssue } from '../discovery/config/index.js';
+import { formatConfigIssue, loadConfigDirs, type ConfigIssue, type ConfigSnapshot } from '../discovery/config/index.js';
+import { MAX_LOCAL_PODS } from '../discovery/model/local_addresses.js';
 import { resolveMeshConfig } from '../discovery/model/mesh_config.js';
 import { DiscoveryServer } from '../discovery/server/index.js';
 import { DEFAULT_CONTROL_PORT, HttpError, startControlServer } from './control.js';
 import { NackReporter } from './nack_reporter.js';
 import { NodePorts, privilegedPortHint } from './node_ports.js';
+import { DeploymentSync, secretsOf } from './deployment_sync.js';
 import { MeshSupervisor, NotFoundError } from './supervisor.js';
 import { definesIngressGateway, planWorkloads, type WorkloadPlan } from './workloads.js';
 
@@ -32,6 +35,12 @@ export interface MeshUpOptions {
   runDir?: string;
   /** Where node ports listen (default 127.0.0.1). */
   nodePortAddress?: string;
+  /**
+   * The first pod index (default 1: pod IP 127.1.0.1), also read from
+   * $SKEIN_MESH_FIRST_POD_INDEX: a second mesh on the same machine (e.g. a test) needs
+   * pod addresses of its own.
+   */
+  firstPodIndex?: number;
   /** Terminal output (default stdout). */
   print?: (line: string) => void;
 }
@@ -62,10 +71,27 @@ function canBind(port: number): Promise<boolean> {
   });
 }
 
+export const FIRST_POD_INDEX_ENV = 'SKEIN_MESH_FIRST_POD_INDEX';
+
+function firstPodIndexFromEnv(): number | undefined {
+  const raw = process.env[FIRST_POD_INDEX_ENV];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LOCAL_PODS) throw new Error(`$${FIRST_POD_INDEX_ENV} must be a pod index 1..${MAX_LOCAL_PODS}, got "${raw}"`);
+  return n;
+}
+
 export async function meshUp(o: MeshUpOptions): Promise<number> {
   const print = o.print ?? ((line: string) => process.stdout.write(line + '\n'));
   const say = (message: string) => print(`[mesh] ${message}`);
   const dir = path.resolve(o.dir);
+  let firstPodIndex: number | undefined;
+  try {
+    firstPodIndex = o.firstPodIndex ?? firstPodIndexFromEnv();
+  } catch (err) {
+    process.stderr.write(`skein mesh up: ${(err as Error).message}\n`);
+    return 1;
+  }
   if (!fs.existsSync(dir)) {
     process.stderr.write(`skein mesh up: ${o.dir}: no such file or directory\n`);
     return 1;
@@ -108,7 +134,6 @@ export async function meshUp(o: MeshUpOptions): Promise<number> {
     reported = now;
   };
   reportIssues(server.store.issues());
-  server.store.on('change', (snapshot) => reportIssues(snapshot.issues));
   say(`discovery server: xDS on 127.0.0.1:${ports.xdsPort}${ports.debugPort !== undefined ? `, debug on http://127.0.0.1:${ports.debugPort}` : ''}`);
 
   const objects = server.store.objects();
@@ -116,10 +141,32 @@ export async function meshUp(o: MeshUpOptions): Promise<number> {
   const low = lowestPort(objects, plans);
   if (low !== undefined && low < 1024 && !(await canBind(low))) say(`warning: ${privilegedPortHint(low)}; proxies will not be able to listen there`);
 
-  const secrets = new Map<string, ConfigObject<'Secret'>>();
-  for (const obj of objects) if (obj.kind === 'Secret') secrets.set(`${obj.metadata.namespace}/${obj.metadata.name}`, obj as ConfigObject<'Secret'>);
-
-  const supervisor = new MeshSupervisor({ server, xdsPort: ports.xdsPort, runDir, mesh: meshConfig, secrets, line: say, stopGraceMs: STOP_GRACE_MS });
+  const supervisor = new MeshSupervisor({
+    server,
+    xdsPort: ports.xdsPort,
+    runDir,
+    mesh: meshConfig,
+    secrets: secretsOf(objects),
+    line: say,
+    stopGraceMs: STOP_GRACE_MS,
+    firstPodIndex,
+  });
+  // Deployments follow the folder too (after the discovery server's own listener, so a
+  // flushed push already holds the change when new pods are launched)
+  const deployments = new DeploymentSync(supervisor, say);
+  let started = false;
+  const followFolder = (snapshot: ConfigSnapshot) => {
+    try {
+      deployments.onConfig(snapshot);
+    } catch (err) {
+      // the store's watcher must not die with it: the next change tries again
+      say(`cannot apply the folder's Deployments: ${(err as Error).message}`);
+    }
+  };
+  server.store.on('change', (snapshot) => {
+    reportIssues(snapshot.issues);
+    if (started) followFolder(snapshot);
+  });
   const nodePorts = new NodePorts(() => server.pushContext(), say, o.nodePortAddress);
   server.on('push', () => void nodePorts.reconcile());
   const nacks = new NackReporter(() => server.proxyStatus(), say);
@@ -169,9 +216,7 @@ export async function meshUp(o: MeshUpOptions): Promise<number> {
       state: () => ({ pods: supervisor.status(), ready: supervisor.allReady(), runDir, nodePorts: nodePorts.ports(), xdsPort: ports.xdsPort, debugPort: ports.debugPort }),
       scale: async (namespace, deployment, replicas) => {
         try {
-          const r = await supervisor.scale(namespace, deployment, replicas);
-          if (r.previous !== r.replicas) say(`deployment ${namespace}/${deployment} scaled ${r.previous} → ${r.replicas}`);
-          return r;
+          return await supervisor.scale(namespace, deployment, replicas);
         } catch (err) {
           if (err instanceof NotFoundError) throw new HttpError(404, err.message);
           throw err;
@@ -186,6 +231,9 @@ export async function meshUp(o: MeshUpOptions): Promise<number> {
 
   try {
     await supervisor.start(plans);
+    started = true;
+    // an edit made while the first pods were starting
+    if (server.store.objects() !== objects) followFolder({ objects: server.store.objects(), issues: server.store.issues() });
   } catch (err) {
     say(`cannot start the pods: ${(err as Error).message}`);
     stop('error');
