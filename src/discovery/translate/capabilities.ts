@@ -15,10 +15,13 @@ export interface ProxyCapabilities {
   corsFilter: boolean;
   /** ORIGINAL_DST clusters (PassthroughCluster, DestinationRule PASSTHROUGH, ServiceEntry resolution NONE). */
   originalDstCluster: boolean;
+  /** Pipe addresses (unix domain sockets) for endpoints: a Sidecar ingress `defaultEndpoint: unix://...`. */
+  unixDomainSockets: boolean;
 }
 
 export const SKEIN_PROXY_CAPABILITIES: Readonly<ProxyCapabilities> = Object.freeze({
   faultFilter: true,
   corsFilter: true,
   originalDstCluster: false,
+  unixDomainSockets: false,
 });

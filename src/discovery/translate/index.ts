@@ -13,9 +13,8 @@ import { TranslateContext, type TranslateOptions } from './context.js';
 import { byName, type Json } from './envoy.js';
 import { buildGatewayResources } from './gateway.js';
 import { referencedClusters } from './references.js';
-import { buildInbound } from './sidecar_inbound.js';
-import { buildLocalOutbound } from './sidecar_outbound.js';
-import { servicesInScope } from './sidecar_scope.js';
+import { buildLocalSidecar } from './sidecar_local.js';
+import { sidecarScope } from './sidecar_scope.js';
 
 import { decodeProxyResources } from './decode.js';
 
@@ -46,17 +45,16 @@ export function buildProxyResources(push: PushContext, proxy: Proxy, options: Tr
     const wanted = ctx.mesh.filterGatewayClusterConfig ? referencedClusters(gw.listeners, gw.routes) : undefined;
     outbound = buildOutboundClusters(ctx, push.servicesVisibleFrom(proxy.namespace), wanted);
   } else {
-    const services = servicesInScope(ctx);
+    const scope = sidecarScope(ctx);
     if (proxy.localPodIndex !== undefined) {
-      const inbound = buildInbound(ctx);
-      const out = buildLocalOutbound(ctx, services, proxy.localPodIndex);
-      listeners.push(...inbound.listeners, ...out.listeners);
-      routes.push(...out.routes);
-      clusters.push(...inbound.clusters);
+      const local = buildLocalSidecar(ctx, scope, proxy.localPodIndex);
+      listeners.push(...local.listeners);
+      routes.push(...local.routes);
+      clusters.push(...local.clusters);
     } else {
       ctx.warn(undefined, 'sidecars outside the local mesh (iptables capture) are not supported yet: it gets clusters and endpoints but no listeners');
     }
-    outbound = buildOutboundClusters(ctx, services);
+    outbound = buildOutboundClusters(ctx, scope.services);
     const passthrough = passthroughCluster(ctx);
     if (passthrough) clusters.push(passthrough);
   }

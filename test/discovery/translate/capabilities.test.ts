@@ -9,6 +9,7 @@ import { httpFilterRegistry } from '../../../src/proxy/http/http_filter_registry
 import { createDiscovery } from '../../../src/proxy/upstream/discovery/index.js';
 import { CLUSTER_STATS } from '../../../src/proxy/upstream/cluster_stats.js';
 import { StatsStore } from '../../../src/proxy/stats/store.js';
+import { endpointsOf } from '../../../src/proxy/upstream/discovery/endpoints.js';
 import { buildProxyResources, decodeProxyResources, SKEIN_PROXY_CAPABILITIES } from '../../../src/discovery/translate/index.js';
 import { loadCase } from './harness.js';
 
@@ -23,6 +24,15 @@ function proxySupportsOriginalDst(): boolean {
   }
 }
 
+function proxySupportsPipeEndpoints(): boolean {
+  try {
+    endpointsOf({ cluster_name: 'x', endpoints: [{ lb_endpoints: [{ endpoint: { address: { pipe: { path: '/tmp/x.sock' } } } }] }] } as never, 'x');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('proxy capabilities', () => {
   it('match what skein\'s proxy registers', () => {
     assert.deepEqual(
@@ -30,6 +40,7 @@ describe('proxy capabilities', () => {
         faultFilter: httpFilterRegistry.findByTypeUrl(`${T}envoy.extensions.filters.http.fault.v3.HTTPFault`) !== undefined,
         corsFilter: httpFilterRegistry.findByTypeUrl(`${T}envoy.extensions.filters.http.cors.v3.Cors`) !== undefined,
         originalDstCluster: proxySupportsOriginalDst(),
+        unixDomainSockets: proxySupportsPipeEndpoints(),
       },
       { ...SKEIN_PROXY_CAPABILITIES },
       'update src/discovery/translate/capabilities.ts (and regenerate the goldens) when the proxy gains a feature',
