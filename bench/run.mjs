@@ -4,25 +4,33 @@
 //   a. throughput: wrk, HTTP/1.1 keep-alive, small response, fixed connections;
 //   b. latency at a constant rate (default 1000 req/s), also straight to the
 //      upstream so "added latency" = through the proxy minus direct;
-//   c. RSS: every proxy idle and after load, and skein with 1,000 clusters.
+//   c. RSS: every proxy idle and after load, and skein with 1,000 clusters;
+//   d. HTTP/2 and TLS, skein and nginx only: wrk over TLS (HTTPS, HTTP/1.1), h2load
+//      with h2c prior knowledge, and h2load over TLS with ALPN h2.
 // It prints a table with ratios to nginx and writes bench/results/latest.json and
 // latest.md. See bench/README.md for the method and the latest figures.
 //
-//   npm run bench                      full run (about 4 minutes per round)
-//   npm run bench -- --quick           smoke run (about 1 minute)
+//   npm run bench                      full run (about 8 minutes per round on a quiet machine)
+//   npm run bench -- --quick           smoke run (about 3 minutes)
 //   npm run bench -- --profile         CPU-profile skein under wrk, summarize
 //   npm run bench -- --help            all options
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { summarizeProfile, profileText } from './profile.mjs';
 import { ensureTools, toolVersions } from './lib/tools.mjs';
-import { cleanupOnExit, cpuWindow, freePort, realtimeAvailable, runToEnd, setRealtime, sleep, stopAll, treeRssMb } from './lib/procs.mjs';
+import {
+  cleanupOnExit, cpuWindow, freePort, getStatus, realtimeAvailable, runToEnd, setRealtime, sleep, stopAll, treeRssMb, waitQuiet as waitQuietFor,
+} from './lib/procs.mjs';
 import { PROXIES, ROOT, UPSTREAMS, snapshotSkein, startReady, startSkein } from './lib/targets.mjs';
+import { skeinRevision } from './lib/snapshot.mjs';
 import { wrk } from './lib/wrk.mjs';
-import { disturbed, goals, goalsMarkdown, goalsText, markdownTable, summarize, textTable, withRatios } from './lib/report.mjs';
+import { h2load } from './lib/h2load.mjs';
+import { makeCert } from './lib/certs.mjs';
+import {
+  disturbed, goals, goalsMarkdown, goalsText, markdownTable, protocolMarkdown, protocolRows, protocolText, summarize, textTable, withRatios,
+} from './lib/report.mjs';
 
 const HELP = `Usage: npm run bench -- [options]
   --quick               short smoke run (3 s per measurement)
@@ -42,6 +50,9 @@ const HELP = `Usage: npm run bench -- [options]
                         measurement (default 60; 0 = do not wait)
   --settle S            seconds idle before reading idle RSS (default 60; --quick 30)
   --clusters N          clusters in skein's memory test (default 1000)
+  --h2-connections N    h2load connections in the HTTP/2 rows (default 10)
+  --h2-streams N        h2load concurrent streams per connection (default 5)
+  --no-protocols        skip the HTTP/2 and TLS rows
   --profile             only: CPU-profile skein during a wrk run and summarize it
 `;
 
@@ -59,6 +70,9 @@ const { values: a } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     'no-rt': { type: 'boolean', default: false },
     clusters: { type: 'string', default: '1000' },
+    'h2-connections': { type: 'string', default: '10' },
+    'h2-streams': { type: 'string', default: '5' },
+    'no-protocols': { type: 'boolean', default: false },
     'quiet-wait': { type: 'string', default: '60' },
     retries: { type: 'string', default: '2' },
     settle: { type: 'string' },
@@ -81,6 +95,9 @@ const opt = {
   rounds: Number(a.rounds),
   upstream: a.upstream,
   clusters: Number(a.clusters),
+  h2Connections: Number(a['h2-connections']),
+  h2Streams: Number(a['h2-streams']),
+  protocols: !a['no-protocols'],
   quietWait: Number(a['quiet-wait']),
   retries: Number(a.retries),
   settle: Number(a.settle ?? (a.quick ? 30 : 60)),
@@ -115,13 +132,8 @@ const dirFor = (name) => {
 };
 const logFor = (name) => path.join(LOGS, `${name.replace(/[^a-z0-9-]/gi, '_')}.log`);
 snapshotSkein(dirFor('skein-build'));
+const cert = opt.protocols ? makeCert(dirFor('tls')) : null;
 
-/** Which skein was measured: the commit, and whether src/ differed from it. */
-function skeinRevision() {
-  const git = (...args) => spawnSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).stdout?.trim() ?? '';
-  const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length;
-  return { commit: git('rev-parse', '--short', 'HEAD'), srcFilesChanged: dirty, distBuilt: fs.statSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js')).mtime.toISOString() };
-}
 const revision = skeinRevision();
 
 /**
@@ -197,7 +209,61 @@ async function measure(target, upstream) {
     const loadedRssMb = treeRssMb(proc.pid);
     const directRate = await rateTest(upstream.port, [upstream.proc.pid]);
     const rate = await rateTest(port, [proc.pid, upstream.proc.pid]);
+    // Failed requests at a rate this low mean something broke: record whether the
+    // proxy still answers a fresh connection (0 = no answer) for the post-mortem.
+    if (rate.errors) {
+      rate.statusAfter = await getStatus(port);
+      console.log(`\n  ${target.name}: ${rate.errors} failed at the constant rate (timeouts ${rate.timeouts}, connect failures ${rate.connectFailures}, closed by the proxy ${rate.peerCloses}); a fresh GET now answers ${rate.statusAfter || 'nothing'}`);
+    }
     return { wrk: w, rate, directRate, loadedRssMb };
+  } finally {
+    await proc.stop();
+  }
+}
+
+/**
+ * The HTTP/2 and TLS rows (issue 3). Only skein and nginx: the Node peers and
+ * haproxy are HTTP/1.1 references. Each proxy gets two more listeners, h2c (prior
+ * knowledge) and TLS (ALPN h2 and http/1.1, one self-signed ECDSA certificate);
+ * the upstream stays HTTP/1.1 keep-alive, so these rows price the downstream
+ * protocol alone. 50 requests in flight in every test, as in the wrk row:
+ * wrk -c50, and h2load -c10 -m5 by default.
+ */
+const PROTOCOL_PROXIES = ['skein', 'nginx'];
+const PROTOCOL_TESTS = [
+  {
+    key: 'https',
+    name: 'HTTPS: wrk, HTTP/1.1 over TLS',
+    run: (ports, seconds) => wrk({ url: `https://127.0.0.1:${ports.tlsPort}/`, connections: opt.connections, seconds, cpus: CPU.load }),
+  },
+  {
+    key: 'h2c',
+    name: 'h2c: h2load, prior knowledge',
+    run: (ports, seconds) => h2load({ url: `http://127.0.0.1:${ports.h2cPort}/`, connections: opt.h2Connections, streams: opt.h2Streams, seconds, cpus: CPU.load, scratch }),
+  },
+  {
+    key: 'h2tls',
+    name: 'h2 over TLS: h2load, ALPN h2',
+    run: (ports, seconds) => h2load({ url: `https://127.0.0.1:${ports.tlsPort}/`, connections: opt.h2Connections, streams: opt.h2Streams, seconds, cpus: CPU.load, scratch }),
+  },
+];
+
+async function measureProtocols(target, upstream) {
+  const ports = { port: await freePort(), h2cPort: await freePort(), tlsPort: await freePort() };
+  const name = `${target.name}-h2-tls`;
+  const proc = await startReady(target.start, { ...ports, cert, upstreamPort: upstream.port, dir: dirFor(name), cpus: CPU.proxy, log: logFor(name) });
+  try {
+    const out = {};
+    for (const t of PROTOCOL_TESTS) {
+      await waitQuiet();
+      await t.run(ports, opt.warmup); // JIT warm-up (and the TLS handshakes), not counted
+      out[t.key] = await quietest(async () => {
+        const window = cpuWindow(proc.pid);
+        const r = await t.run(ports, opt.duration);
+        return { ...r, ...window() };
+      });
+    }
+    return out;
   } finally {
     await proc.stop();
   }
@@ -270,20 +336,10 @@ async function profileRun() {
   await up.proc.stop();
 }
 
-/**
- * This machine is shared: wait (up to opt.quietWait s) until processes we did not
- * start use under 15% of a CPU, so one measurement does not land on someone's build.
- */
+/** Wait for the machine to go quiet (see procs.mjs); say so when it did not. */
 async function waitQuiet() {
-  const deadline = Date.now() + opt.quietWait * 1000;
-  let others = 0;
-  do {
-    const window = cpuWindow();
-    await sleep(1000);
-    others = window().otherCpuPct;
-    if (others < 15) return;
-  } while (Date.now() < deadline);
-  process.stdout.write(`(busy: others at ${others}% CPU) `);
+  const others = await waitQuietFor(opt.quietWait);
+  if (others >= 15) process.stdout.write(`(busy: others at ${others}% CPU) `);
 }
 
 const progress = (r) =>
@@ -301,7 +357,8 @@ async function main() {
 
   const up = await startUpstream();
   const direct = { name: `direct (${opt.upstream} upstream, no proxy)`, rounds: [] };
-  const rows = proxies.map((p) => ({ ...p, rounds: [] }));
+  const rows = proxies.map((p) => ({ ...p, rounds: [], protocolRounds: [] }));
+  const protocolTargets = opt.protocols ? rows.filter((r) => PROTOCOL_PROXIES.includes(r.name)) : [];
   for (let round = 1; round <= opt.rounds; round++) {
     if (opt.rounds > 1) console.log(`\nround ${round}/${opt.rounds}`);
     // The direct run bounds what any proxy can show: wrk and the upstream alone on the load CPU.
@@ -316,6 +373,12 @@ async function main() {
       console.log(`${progress(r)}, RSS ${r.loadedRssMb} MB`);
       await sleep(500);
     }
+    for (const row of protocolTargets) {
+      process.stdout.write(`  ${`${row.name}, HTTP/2 and TLS`.padEnd(36)}`);
+      const r = await measureProtocols(row, up);
+      row.protocolRounds.push(r);
+      console.log(PROTOCOL_TESTS.map((t) => `${t.key} ${Math.round(r[t.key].rps)} req/s (others ${r[t.key].otherCpuPct}%)`).join(', '));
+    }
   }
   console.log(`  idle RSS: all proxies started together, read after 2 s and after ${opt.settle} s idle`);
   const mem = await memoryTest(up.port);
@@ -326,6 +389,11 @@ async function main() {
   const many = mem[`skein, ${opt.clusters} clusters`];
   const memory = many && { clusters: opt.clusters, clustersRssMb: many.idleRssMb, clustersStartRssMb: many.startRssMb, clustersSeriesMb: many.rssSeriesMb, idleRssMb: mem.skein.idleRssMb, startRssMb: mem.skein.startRssMb };
   const goalList = goals(table, memory);
+  const protocols = protocolTargets.length ? protocolRows(PROTOCOL_TESTS, protocolTargets) : [];
+  const tlsNote = protocols.find((r) => r.tls) ? ` TLS as negotiated with h2load: ${[...new Set(protocols.filter((r) => r.tls).map((r) => `${r.name} ${r.tls}`))].join('; ')}.` : '';
+  const protocolSetup =
+    `HTTP/2 and TLS, ${opt.duration} s each after ${opt.warmup} s warm-up, nginx HTTP/1.1 upstream: ` +
+    `wrk -t1 -c${opt.connections} over TLS; h2load -t1 -c${opt.h2Connections} -m${opt.h2Streams} (h2c prior knowledge, and TLS with ALPN h2).${tlsNote}`;
   const setup =
     `wrk -t1 -c${opt.connections} -d${opt.duration}s (after ${opt.warmup} s warm-up); ` +
     `${opt.rate} req/s for ${opt.rateDuration} s over 8 keep-alive connections; ` +
@@ -336,6 +404,7 @@ async function main() {
   const dagger = table.some(disturbed) ? '\n† other processes took more than 15% of a CPU during that measurement (see "others CPU%": wrk/rate); treat it with care\n' : '';
   console.log(`\n${setup}\n\n${textTable(table)}\n${dagger}`);
   if (memory) console.log(`skein RSS with ${memory.clusters} clusters (one route each): ${memory.clustersRssMb} MB idle (${memory.clustersStartRssMb} MB 2 s after start)\n`);
+  if (protocols.length) console.log(`${protocolSetup}\n\n${protocolText(protocols)}\n`);
   if (goalList.length) console.log(`DESIGN §6 goals:\n${goalsText(goalList)}\n`);
 
   const md = [
@@ -347,8 +416,9 @@ async function main() {
     dagger,
     goalList.length ? goalsMarkdown(goalList) : '',
     '',
+    ...(protocols.length ? [`${protocolSetup}`, '', protocolMarkdown(protocols), ''] : []),
   ].join('\n');
-  const json = { started: started.toISOString(), finished: new Date().toISOString(), machine: m, skein: revision, tools: toolVersions(), options: opt, cpus: CPU, table, memory, goals: goalList, raw: { direct, proxies: rows.map(({ name, rounds }) => ({ name, rounds })) } };
+  const json = { started: started.toISOString(), finished: new Date().toISOString(), machine: m, skein: revision, tools: toolVersions(), options: opt, cpus: CPU, table, memory, goals: goalList, protocols, raw: { direct, proxies: rows.map(({ name, rounds, protocolRounds }) => ({ name, rounds, protocolRounds })) } };
   json.machine.loadavgAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
   fs.writeFileSync(path.join(RESULTS, 'latest.md'), md);

@@ -18,7 +18,7 @@
 //   - server RSS before any proxy connects and with N proxies synced.
 // Medians over the reps are reported; bench/results/xds-latest.json keeps every rep.
 //
-//   node bench/xds.mjs              full run (about 4 minutes)
+//   node bench/xds.mjs              full run (about 1.5 minutes on a quiet machine)
 //   node bench/xds.mjs --quick      1 rep, fewer points (under a minute)
 //   node bench/xds.mjs --profile    CPU-profile the server for the 1,000-proxy changes
 //   node bench/xds.mjs --help
@@ -27,8 +27,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { summarizeProfile, profileText } from './profile.mjs';
+import { cpuWindow, waitQuiet } from './lib/procs.mjs';
+import { skeinRevision, snapshotSkein } from './lib/snapshot.mjs';
 import {
   ROOT,
+  childPids,
   cleanupAll,
   cleanupOnExit,
   makeTempDir,
@@ -53,6 +56,8 @@ const HELP = `Usage: node bench/xds.mjs [options]
                         the 1,000-proxy changes (large folder only)
   --out FILE            JSON result file (default bench/results/xds-latest.json)
   --keep-logs           copy the server logs to bench/results/logs/xds-*.log
+  --quiet-wait S        before each point, wait up to S s for other processes to use
+                        under 15% of a CPU (default 60; 0 = do not wait)
 `;
 
 const { values: a } = parseArgs({
@@ -68,6 +73,7 @@ const { values: a } = parseArgs({
     profile: { type: 'boolean', default: false },
     out: { type: 'string' },
     'keep-logs': { type: 'boolean', default: false },
+    'quiet-wait': { type: 'string', default: '60' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -84,6 +90,7 @@ const opts = {
   protocols: a.protocols.split(','),
   clientProcs: Math.max(1, Number(a['client-procs'])),
   pin: a.pin,
+  quietWait: Number(a['quiet-wait']),
   profile: a.profile,
   out: a.out ?? path.join(ROOT, 'bench/results/xds-latest.json'),
 };
@@ -243,14 +250,20 @@ async function runFolder(label, clusters, tmp) {
       group.idleRssMb = group.idleAfterGc ? group.idleAfterGc.rssMb : group.idleRssBeforeGcMb;
       for (const n of opts.proxies) {
         log(`${label} (${clusters} clusters), ${protocol}, ${n} prox${n === 1 ? 'y' : 'ies'}:`);
+        // The machine is shared: start each point on a quiet machine if we can, and
+        // record how much CPU other processes took during it (the † mark).
+        const busy = await waitQuiet(opts.quietWait, { also: childPids });
+        if (busy >= 15) log(`    (machine still busy: others at ${busy}% CPU)`);
+        const window = cpuWindow(undefined, { also: childPids });
         const point = await runPoint(server, folder, protocol, n, windows);
+        point.otherCpuPct = window().otherCpuPct;
         point.rssPerProxyMb = round((point.serverRssMb - group.idleRssMb) / n, 3);
         if (point.afterGc && group.idleAfterGc) {
           point.heapPerProxyMb = round((point.afterGc.heapUsedMb - group.idleAfterGc.heapUsedMb) / n, 3);
           point.rssAfterGcPerProxyMb = round((point.afterGc.rssMb - group.idleAfterGc.rssMb) / n, 3);
         }
         log(
-          `    initial sync ${point.initialSyncMs} ms; server RSS ${point.serverRssMb} MB (idle ${group.idleRssMb} MB)` +
+          `    initial sync ${point.initialSyncMs} ms; server RSS ${point.serverRssMb} MB (idle ${group.idleRssMb} MB); others used ${point.otherCpuPct}% CPU` +
             (point.afterGc ? `, heap after GC ${point.afterGc.heapUsedMb} MB (idle ${group.idleAfterGc?.heapUsedMb} MB)` : ''),
         );
         group.points.push(point);
@@ -291,14 +304,17 @@ function summarizeWindows(dir, windows) {
 
 // ---- report ------------------------------------------------------------------------------
 
-function table(groups) {
-  const head = ['folder', 'proto', 'proxies', 'init sync', 'write→serving', 'serving→last push', 'serving→last ACK', 'write→last ACK', 'client last ACK', 'B/proxy', 'RSS MB', 'heap MB'];
+const disturbed = (p) => (p.otherCpuPct ?? 0) > 15;
+
+/** Header and rows of the results table (text and markdown share them). */
+function tableCells(groups) {
+  const head = ['folder', 'proto', 'proxies', 'init sync', 'write→serving', 'serving→last push', 'serving→last ACK', 'write→last ACK', 'client last ACK', 'B/proxy', 'RSS MB', 'heap MB', 'others CPU%'];
   const rows = [];
   for (const g of groups) {
     for (const p of g.points) {
       const m = p.median;
       rows.push([
-        `${g.folder} (${g.clusters})`,
+        `${g.folder} (${g.clusters})${disturbed(p) ? ' †' : ''}`,
         g.protocol,
         String(p.proxies),
         `${p.initialSyncMs} ms`,
@@ -310,13 +326,26 @@ function table(groups) {
         String(m.bytesPerProxy),
         String(p.serverRssMb),
         String(p.afterGc?.heapUsedMb ?? '-'),
+        String(p.otherCpuPct ?? '-'),
       ]);
     }
   }
+  return { head, rows };
+}
+
+function table(groups) {
+  const { head, rows } = tableCells(groups);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
+
+function markdownTable(groups) {
+  const { head, rows } = tableCells(groups);
+  return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? ':--' : '--:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+const busyNote = (p) => (disturbed(p) ? ` († others used ${p.otherCpuPct}% CPU)` : '');
 
 function budgets(groups) {
   const large = groups.filter((g) => g.folder === 'large');
@@ -329,28 +358,30 @@ function budgets(groups) {
     const ms = p.median.writeToLastAckMs;
     out.push({
       budget: `one endpoint change → ${top} proxies all ACKed ≤ 1 s (${protocol}, ${large[0].clusters} clusters, from the file write)`,
-      value: `${ms} ms (serving→last ACK ${p.median.servingToLastAckMs} ms)`,
+      value: `${ms} ms (serving→last ACK ${p.median.servingToLastAckMs} ms)${busyNote(p)}`,
       met: top >= 1000 ? ms <= 1000 : null,
     });
   }
   const small = groups.filter((g) => g.folder === 'small');
   for (const g of small) {
     const p = g.points.find((q) => q.proxies === top);
-    if (p) out.push({ budget: `same, ${g.protocol}, ${g.clusters} clusters`, value: `${p.median.writeToLastAckMs} ms`, met: top >= 1000 ? p.median.writeToLastAckMs <= 1000 : null });
+    if (p) out.push({ budget: `same, ${g.protocol}, ${g.clusters} clusters`, value: `${p.median.writeToLastAckMs} ms${busyNote(p)}`, met: top >= 1000 ? p.median.writeToLastAckMs <= 1000 : null });
+  }
+  for (const g of large) {
+    const p = at(g.protocol);
+    if (!p) continue;
+    out.push({
+      budget: `≤ 1 MB server memory per connected proxy (${g.protocol}, ${g.clusters} clusters, ${top} proxies)`,
+      value:
+        `${p.rssPerProxyMb} MB/proxy (RSS ${g.idleRssMb} MB idle → ${p.serverRssMb} MB` +
+        (p.heapPerProxyMb != null
+          ? `; after a full GC: RSS ${p.rssAfterGcPerProxyMb} MB/proxy, JS heap ${p.heapPerProxyMb} MB/proxy)`
+          : ')'),
+      met: p.rssPerProxyMb <= 1,
+    });
   }
   const d = large.find((g) => g.protocol === 'delta');
   const dp = at('delta');
-  if (d && dp) {
-    out.push({
-      budget: `≤ 1 MB server memory per connected proxy (delta, ${d.clusters} clusters, ${top} proxies)`,
-      value:
-        `${dp.rssPerProxyMb} MB/proxy (RSS ${d.idleRssMb} MB idle → ${dp.serverRssMb} MB` +
-        (dp.heapPerProxyMb != null
-          ? `; after a full GC: RSS ${dp.rssAfterGcPerProxyMb} MB/proxy, JS heap ${dp.heapPerProxyMb} MB/proxy)`
-          : ')'),
-      met: dp.rssPerProxyMb <= 1,
-    });
-  }
   const sp = at('sotw');
   if (sp && dp) {
     const ratio = sp.median.bytesPerProxy / dp.median.bytesPerProxy;
@@ -364,6 +395,26 @@ function budgets(groups) {
   return out;
 }
 
+/** The results as markdown, ready to paste into bench/README.md. */
+function markdown(r) {
+  const m = r.machine;
+  const dagger = r.groups.some((g) => g.points.some(disturbed))
+    ? '\n† other processes took more than 15% of a CPU during that point ("others CPU%"); treat it with care\n'
+    : '';
+  return [
+    `skein ${r.skein.commit}${r.skein.srcFilesChanged ? ` + ${r.skein.srcFilesChanged} changed src files` : ''} (dist built ${r.skein.distBuilt}). ` +
+      `Run ${r.date} on ${m.cpus} × ${m.model}, Node ${m.node}; load average ${m.loadavgAtStart.join(' ')} at start, ${m.loadavgAtEnd.join(' ')} at the end. ` +
+      `\`${r.command}\`: median of ${r.options.reps} rep${r.options.reps === 1 ? '' : 's'} per point ([min–max] of write→last ACK).`,
+    '',
+    markdownTable(r.groups),
+    dagger,
+    '| DESIGN §6 budget | measured | |',
+    '|:--|:--|:--|',
+    ...r.budgets.map((v) => `| ${v.budget} | ${v.value} | ${v.met == null ? 'n/a' : v.met ? 'met' : '**MISSED**'} |`),
+    '',
+  ].join('\n');
+}
+
 async function main() {
   cleanupOnExit();
   if (!fs.existsSync(path.join(ROOT, 'dist/src/cli/main.js'))) {
@@ -371,7 +422,11 @@ async function main() {
     process.exit(2);
   }
   const started = Date.now();
+  const loadavgAtStart = os.loadavg().map((x) => round(x, 2));
   const tmp = makeTempDir();
+  const skein = skeinRevision();
+  snapshotSkein(path.join(tmp, 'skein-build'));
+  log(`xds bench: skein ${skein.commit}, ${skein.srcFilesChanged} src files changed since, dist built ${skein.distBuilt} (run from a copy); load average ${loadavgAtStart.join(' ')}`);
   const groups = [];
   if (opts.smallClusters > 0) groups.push(...(await runFolder('small', opts.smallClusters, tmp)));
   groups.push(...(await runFolder('large', opts.clusters, tmp)));
@@ -381,7 +436,8 @@ async function main() {
     date: new Date().toISOString(),
     command: `node bench/xds.mjs ${process.argv.slice(2).join(' ')}`.trim(),
     options: opts,
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() },
+    skein,
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: round(os.totalmem() / 2 ** 30), node: process.version, loadavgAtStart, loadavgAtEnd: os.loadavg().map((x) => round(x, 2)) },
     durationS: round((Date.now() - started) / 1000, 0),
     method: {
       change: 'one ClusterLoadAssignment file rewritten in place (one endpoint port), the middle cluster of the folder',
@@ -399,6 +455,8 @@ async function main() {
   };
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
   fs.writeFileSync(opts.out, JSON.stringify(result, null, 2) + '\n');
+  const mdFile = opts.out.replace(/\.json$/, '') + '.md';
+  fs.writeFileSync(mdFile, markdown(result));
 
   console.log(
     '\nxDS control plane (median of %d rep%s; write→last ACK [min–max]; RSS with the proxies connected, heap used after a forced full GC)\n',
@@ -421,7 +479,7 @@ async function main() {
     if (g.profile.initialSync) console.log(`\n-- initial sync --\n${g.profile.initialSync}`);
     if (g.profile.changes) console.log(`\n-- endpoint changes --\n${g.profile.changes}`);
   }
-  console.log(`\nwrote ${path.relative(process.cwd(), opts.out)} (${result.durationS} s)`);
+  console.log(`\nwrote ${path.relative(process.cwd(), opts.out)} and ${path.basename(mdFile)} (${result.durationS} s)`);
 }
 
 main()

@@ -113,7 +113,8 @@ export function freePort() {
   });
 }
 
-function getStatus(port, path) {
+/** Status of one GET http://127.0.0.1:port/path on a fresh connection (0: no answer in 1 s). */
+export function getStatus(port, path = '/') {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 1000 }, (res) => {
       res.resume();
@@ -187,29 +188,49 @@ function procCpu(pid, withChildren = false) {
 
 const treeCpu = (pid) => [pid, ...descendants(pid)].reduce((sum, p) => sum + procCpu(p), 0);
 
-function snapshot(watch) {
+function snapshot(watch, also) {
   const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7]; // user nice system irq softirq steal
   let ours = procCpu(process.pid, true);
   for (const pid of live.keys()) ours += treeCpu(pid);
+  for (const pid of also?.() ?? []) ours += treeCpu(pid);
   return { busy, ours, watched: watch == null ? 0 : treeCpu(watch), at: Date.now() };
 }
 
 /**
  * Start a window; its end() returns { otherCpuPct } for the time in between, and
  * with `watch` (a pid) also { cpuPct } of that process tree: a proxy near 100%
- * was the bottleneck, one well below it was waiting on the load side.
+ * was the bottleneck, one well below it was waiting on the load side. `also`
+ * returns more pids of ours that were not started here (bench/xds.mjs keeps its
+ * own list of children).
  */
-export function cpuWindow(watch) {
-  const a = snapshot(watch);
+export function cpuWindow(watch, { also } = {}) {
+  const a = snapshot(watch, also);
   return () => {
-    const b = snapshot(watch);
+    const b = snapshot(watch, also);
     const seconds = (b.at - a.at) / 1000;
     const other = Math.max(0, b.busy - a.busy - (b.ours - a.ours)) / TICK;
     const out = { otherCpuPct: Math.round((100 * other) / seconds) };
     if (watch != null) out.cpuPct = Math.round((100 * (b.watched - a.watched)) / TICK / seconds);
     return out;
   };
+}
+
+/**
+ * This machine is shared: wait (up to maxSeconds) until processes we did not
+ * start use under `threshold`% of a CPU, so one measurement does not land on
+ * someone's build. Returns the last reading (still above threshold: we gave up).
+ */
+export async function waitQuiet(maxSeconds, { also, threshold = 15 } = {}) {
+  const deadline = Date.now() + maxSeconds * 1000;
+  let others = 0;
+  do {
+    const window = cpuWindow(undefined, { also });
+    await sleep(1000);
+    others = window().otherCpuPct;
+    if (others < threshold) return others;
+  } while (Date.now() < deadline);
+  return others;
 }
 
 // ---- Real-time priority for the constant-rate test ----

@@ -6,9 +6,13 @@
 //
 //   node rate_client.mjs --port P [--rate 1000] [--duration 10] [--warmup 2] [--connections 8] [--timeout 2]
 //
-// prints one JSON line: { rate, sent, ok, errors, timeouts, queued, p50, p90, p99, p999, max, mean } (µs).
+// prints one JSON line: { rate, sent, ok, errors, timeouts, queued, connectFailures,
+// peerCloses, p50, p90, p99, p999, max, mean } (µs).
 // A response not complete after --timeout seconds is an error; its connection is
-// closed and replaced, so a stuck proxy shows up as timeouts, not as silence.
+// closed and replaced, so a stuck proxy shows up as timeouts, not as silence (an
+// earlier version without this reported a stalled proxy as 10,000 silently queued
+// errors). connectFailures (refused/reset before connecting: the proxy is gone)
+// and peerCloses (the proxy closed a connection) say why the rest failed.
 //
 // How: a 1 ms timer sends every request whose slot has come (a timer, not a
 // busy loop, so the client does not eat the CPU it shares with the upstream). A
@@ -43,6 +47,8 @@ let ok = 0;
 let errors = 0;
 let queued = 0;
 let timeouts = 0;
+let connectFailures = 0;
+let peerCloses = 0;
 const conns = new Set();
 let measuring = false;
 const waiting = []; // dispatch times of requests with no free connection
@@ -53,7 +59,10 @@ function connect() {
   conns.add(c);
   c.sock.setNoDelay(true);
   c.sock.setEncoding('latin1');
-  c.sock.on('connect', () => release(c));
+  c.sock.on('connect', () => {
+    c.connected = true;
+    release(c);
+  });
   c.sock.on('data', (d) => {
     c.buf += d;
     if (c.inFlight && complete(c.buf)) {
@@ -63,6 +72,8 @@ function connect() {
     }
   });
   const lost = () => {
+    if (!c.connected) connectFailures++;
+    else if (!c.expired && !stopped) peerCloses++;
     conns.delete(c);
     if (c.inFlight) finish(c, false, true);
     const i = idle.indexOf(c);
@@ -129,6 +140,7 @@ function expire() {
   for (const c of conns) {
     if (c.inFlight && t - c.t0 > timeoutNs) {
       if (c.measured) timeouts++;
+      c.expired = true;
       finish(c, false, true); // counted as an error; the close handler reconnects
       c.sock.destroy();
     }
@@ -168,7 +180,7 @@ const mean = samples.length ? Math.round(samples.reduce((a, b) => a + b, 0) / sa
 process.stdout.write(
   JSON.stringify({
     rate: Math.round(ok / Number(o.duration)),
-    sent, ok, errors, timeouts, queued,
+    sent, ok, errors, timeouts, queued, connectFailures, peerCloses,
     p50: pct(50), p90: pct(90), p99: pct(99), p999: pct(99.9), max: samples.length ? Math.round(samples.at(-1)) : null, mean,
   }) + '\n',
 );

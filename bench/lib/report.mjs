@@ -140,3 +140,65 @@ export function goalsText(list) {
 export function goalsMarkdown(list) {
   return ['| DESIGN §6 goal | skein | |', '|:--|--:|:--|', ...list.map((g) => `| ${g.goal} | ${g.value} | ${g.pass ? 'pass' : '**FAIL**'} |`)].join('\n');
 }
+
+// ---- HTTP/2 and TLS rows: one per (test, proxy), ratios to nginx in the same test ----
+
+// h2load results carry `errors` (failed + non-2xx); wrk results non2xx and socketErrors.
+const errorsOf = (r) => r.errors ?? r.non2xx + r.socketErrors;
+
+/** Medians over rounds of each proxy's protocol results, with ratios to nginx per test. */
+export function protocolRows(tests, targets) {
+  const rows = [];
+  for (const t of tests) {
+    const group = targets.map((target) => {
+      const rs = target.protocolRounds.map((round) => round[t.key]);
+      const m = (pick) => median(rs.map(pick));
+      return {
+        test: t.name,
+        name: target.name,
+        rps: m((r) => r.rps),
+        p50: m((r) => r.p50),
+        p99: m((r) => r.p99),
+        cpu: m((r) => r.cpuPct),
+        other: m((r) => r.otherCpuPct),
+        errors: rs.reduce((a, r) => a + errorsOf(r), 0),
+        tls: rs.find((r) => r.tls)?.tls ?? null,
+      };
+    });
+    const ref = group.find((r) => r.name === 'nginx');
+    for (const r of group) rows.push({ ...r, rpsX: ratio(r.rps, ref?.rps), p50X: ratio(r.p50, ref?.p50), p99X: ratio(r.p99, ref?.p99) });
+  }
+  return rows;
+}
+
+const PROTOCOL_COLUMNS = [
+  ['test', (r) => r.test],
+  ['proxy', (r) => ((r.other ?? 0) > 15 ? `${r.name} †` : r.name)],
+  ['req/s', (r) => f.int(r.rps)],
+  ['×nginx', (r) => f.x(r.rpsX)],
+  ['CPU%', (r) => (r.cpu == null ? '-' : String(r.cpu))],
+  ['p50', (r) => f.ms(r.p50)],
+  ['×nginx', (r) => f.x(r.p50X)],
+  ['p99', (r) => f.ms(r.p99)],
+  ['×nginx', (r) => f.x(r.p99X)],
+  ['errors', (r) => String(r.errors)],
+  ['others CPU%', (r) => String(r.other ?? '-')],
+];
+
+const protocolCells = (rows) => [PROTOCOL_COLUMNS.map(([h]) => h), ...rows.map((r) => PROTOCOL_COLUMNS.map(([, get]) => get(r)))];
+
+export function protocolText(rows) {
+  const t = protocolCells(rows);
+  const w = t[0].map((_, i) => Math.max(...t.map((row) => row[i].length)));
+  const line = (row) => row.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+  return [line(t[0]), w.map((n) => '-'.repeat(n)).join('  '), ...t.slice(1).map(line)].join('\n');
+}
+
+export function protocolMarkdown(rows) {
+  const t = protocolCells(rows);
+  return [
+    `| ${t[0].join(' | ')} |`,
+    `|${t[0].map((_, i) => (i < 2 ? ':--' : '--:')).join('|')}|`,
+    ...t.slice(1).map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}

@@ -3,25 +3,14 @@
 // handle from procs.mjs once it answers 200 through to the upstream.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { haproxyConf, nginxProxyConf, nginxUpstreamConf, skeinBootstrap } from './configs.mjs';
 import { startProcess, waitHttpOk } from './procs.mjs';
+import { ROOT, skeinHome } from './snapshot.mjs';
 
-const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const ROOT = path.resolve(BENCH, '..');
+export { ROOT, snapshotSkein } from './snapshot.mjs';
+
+const BENCH = path.join(ROOT, 'bench');
 const node = process.execPath;
-
-let skeinHome = ROOT;
-/**
- * Run skein from a copy of bin/, dist/, src/ (data files read at run time) and
- * package.json taken now, with node_modules linked: others rebuild dist/ while
- * the benchmark runs, and one run must measure one build.
- */
-export function snapshotSkein(dir) {
-  for (const part of ['bin', 'dist', 'src', 'package.json']) fs.cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  skeinHome = dir;
-}
 
 function nginx(name, conf, { dir, cpus, log }) {
   fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
@@ -35,15 +24,18 @@ function nginx(name, conf, { dir, cpus, log }) {
 const nodePeer = (script) => ({ port, upstreamPort, cpus, log }) =>
   startProcess(script, node, [path.join(BENCH, 'peers', script), String(port), `http://127.0.0.1:${upstreamPort}`], { cpus, logFile: log });
 
-/** Start skein; `extraClusters` for the memory budget, `cpuProf` (a dir) for profiling. */
-export function startSkein({ port, upstreamPort, dir, cpus, log, extraClusters = 0, cpuProf }) {
+/**
+ * Start skein; `extraClusters` for the memory budget, `cpuProf` (a dir) for
+ * profiling, `h2cPort`/`tlsPort`/`cert` for the HTTP/2 and TLS test.
+ */
+export function startSkein({ port, upstreamPort, dir, cpus, log, extraClusters = 0, cpuProf, h2cPort, tlsPort, cert }) {
   const file = path.join(dir, 'skein.yaml');
-  fs.writeFileSync(file, skeinBootstrap({ port, upstreamPort, extraClusters }));
+  fs.writeFileSync(file, skeinBootstrap({ port, upstreamPort, extraClusters, h2cPort, tlsPort, cert }));
   const flags = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [];
   return startProcess(
     'skein',
     node,
-    [...flags, path.join(skeinHome, 'bin', 'skein'), 'proxy', '-c', file, '--concurrency', '1', '--drain-strategy', 'immediate', '--drain-time-s', '0'],
+    [...flags, path.join(skeinHome(), 'bin', 'skein'), 'proxy', '-c', file, '--concurrency', '1', '--drain-strategy', 'immediate', '--drain-time-s', '0'],
     { cpus, logFile: log },
   );
 }

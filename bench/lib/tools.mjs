@@ -7,6 +7,8 @@ const TOOLS = [
   { bin: 'nginx', pkg: 'nginx-light' },
   { bin: 'haproxy', pkg: 'haproxy' },
   { bin: 'taskset', pkg: 'util-linux' },
+  { bin: 'h2load', pkg: 'nghttp2-client' },
+  { bin: 'openssl', pkg: 'openssl' },
 ];
 
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
@@ -39,5 +41,7 @@ export function toolVersions() {
     wrk: first('wrk -v'),
     nginx: first('nginx -v'),
     haproxy: first('haproxy -v'),
+    h2load: first('h2load --version'),
+    openssl: first('openssl version'),
   };
 }

@@ -31,10 +31,11 @@ export function parseWrk(out) {
   };
 }
 
-export async function wrk({ port, connections, seconds, cpus }) {
+/** wrk -t1 against http://127.0.0.1:port/, or `url` (https:// for the TLS row). */
+export async function wrk({ port, url, connections, seconds, cpus }) {
   const out = await runToEnd(
     'wrk',
-    ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s', `http://127.0.0.1:${port}/`],
+    ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s', url ?? `http://127.0.0.1:${port}/`],
     { cpus },
   );
   return parseWrk(out);

@@ -2,13 +2,16 @@
 // real gRPC ADS stream on its own HTTP/2 connection that behaves like Envoy's ADS
 // client at startup (wildcard CDS and LDS, then EDS for the EDS clusters received and
 // RDS for the routes the listeners name, set_node_on_first_message_only) and ACKs
-// every response. It records, per proxy, when it received and ACKed each EDS
-// version, and answers the parent over IPC:
-//   {id, op: 'connect', port, protocol: 'sotw'|'delta', from, to}
+// every response. It records, per proxy, when it received and ACKed each version
+// of each type, and answers the parent over IPC:
+//   {id, op: 'connect', port, protocol: 'sotw'|'delta', from, to, nodes?, exact?}
 //       opens proxies [from, to); replies once every one is synced (CDS, EDS, LDS,
-//       RDS all ACKed at least once) with each proxy's sync time
-//   {id, op: 'await', version, timeoutMs}
-//       replies once every proxy has ACKed EDS `version`, with receive/ACK times
+//       RDS all ACKed at least once) with each proxy's sync time. `nodes` (one per
+//       proxy) replaces the default node {id: bench-proxy-I}; `exact` turns off the
+//       shared caches below, for proxies that get different resources at one version
+//   {id, op: 'await', version, typeUrl?, timeoutMs}
+//       replies once every proxy has ACKed `version` of typeUrl (default EDS), with
+//       receive/ACK times
 //   {id, op: 'close'}  closes every stream and replies
 // Times are epoch milliseconds with sub-millisecond resolution (all processes run on
 // this machine's clock).
@@ -21,6 +24,9 @@ const Ctor = grpc.makeGenericClientConstructor(serviceDefinition(ADS_SERVICE), A
 const now = () => performance.timeOrigin + performance.now();
 
 // ---- caches shared by every proxy of this process (same snapshot, same answers) ----
+// Valid when every proxy gets the same resources at one version (bench/xds.mjs);
+// `exact` (bench/control_plane.mjs: each sidecar its own listeners) turns them off.
+let exact = false;
 
 const sotwCdsCache = new Map(); // CDS version -> EDS names
 const sotwLdsCache = new Map(); // LDS version -> route names
@@ -47,16 +53,16 @@ const unpackAll = (resources) => resources.map((any) => wire.unpackAny(any));
 
 const proxies = [];
 let connectWaiter; // {remaining, resolve}
-const edsAcked = new Map(); // version -> proxies that ACKed it
-const edsWaiters = new Map(); // version -> resolve
+const ackCount = new Map(); // type \0 version -> proxies that ACKed it
+const ackWaiters = new Map(); // type \0 version -> resolve
 let failures = 0;
 const errors = [];
 
 class Proxy {
-  constructor(index, port, protocol) {
+  constructor(index, port, protocol, node) {
     this.index = index;
     this.protocol = protocol;
-    this.node = { id: `bench-proxy-${index}`, cluster: 'bench' };
+    this.node = node ?? { id: `bench-proxy-${index}`, cluster: 'bench' };
     this.startedAt = now();
     this.syncedAt = undefined;
     this.responses = 0;
@@ -64,7 +70,7 @@ class Proxy {
     this.edsNames = undefined;
     this.routeNames = undefined;
     this.last = new Map(); // typeUrl -> {version, nonce} (SotW)
-    this.eds = new Map(); // version -> {recv, ack}
+    this.seen = new Map(); // type \0 version -> {recv, ack}
     this.clusters = new Map(); // delta: cluster name -> EDS name
     this.listeners = new Map(); // delta: listener name -> route names
     this.client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
@@ -117,7 +123,7 @@ class Proxy {
     let r = wire.scanSotw(buf, false);
     const t = r.typeUrl;
     if (t === CLUSTER_TYPE) {
-      let names = sotwCdsCache.get(r.version);
+      let names = exact ? undefined : sotwCdsCache.get(r.version);
       if (!names) {
         r = wire.scanSotw(buf, true);
         sotwCdsCache.set(r.version, (names = edsNamesOf(unpackAll(r.resources))));
@@ -129,7 +135,7 @@ class Proxy {
       }
       this.ackSotw(t, r, []);
     } else if (t === LISTENER_TYPE) {
-      let names = sotwLdsCache.get(r.version);
+      let names = exact ? undefined : sotwLdsCache.get(r.version);
       if (!names) {
         r = wire.scanSotw(buf, true);
         sotwLdsCache.set(r.version, (names = routeNamesOf(unpackAll(r.resources))));
@@ -142,10 +148,10 @@ class Proxy {
       this.ackSotw(t, r, []);
     } else if (t === ENDPOINT_TYPE) {
       this.ackSotw(t, r, this.edsNames ?? []);
-      this.recordEds(r.version, recv);
     } else {
       this.ackSotw(t, r, t === ROUTE_TYPE ? (this.routeNames ?? []) : []);
     }
+    this.record(t, r.version, recv);
   }
 
   ackSotw(typeUrl, r, names) {
@@ -163,11 +169,11 @@ class Proxy {
     const t = r.typeUrl;
     if (t === CLUSTER_TYPE || t === LISTENER_TYPE) {
       const cache = t === CLUSTER_TYPE ? deltaClusterCache : deltaListenerCache;
-      if (r.resources.some((x) => !cache.has(`${x.name}\u0000${x.version}`))) {
+      if (exact || r.resources.some((x) => !cache.has(`${x.name}\u0000${x.version}`))) {
         r = wire.scanDelta(buf, true);
         for (const x of r.resources) {
           const key = `${x.name}\u0000${x.version}`;
-          if (cache.has(key)) continue;
+          if (cache.has(key) && !exact) continue;
           const msg = wire.unpackAny(x.any);
           cache.set(key, t === CLUSTER_TYPE ? (edsNamesOf([msg])[0] ?? '') : routeNamesOf([msg]));
         }
@@ -189,17 +195,19 @@ class Proxy {
     }
     this.call.write(wire.encodeDelta({ type_url: t, response_nonce: r.nonce }));
     this.markAcked(t);
-    if (t === ENDPOINT_TYPE) this.recordEds(r.version, recv);
+    this.record(t, r.version, recv);
   }
 
   // ---- bookkeeping ----
 
-  recordEds(version, recv) {
-    if (this.eds.has(version)) return;
-    this.eds.set(version, { recv, ack: now() });
-    const n = (edsAcked.get(version) ?? 0) + 1;
-    edsAcked.set(version, n);
-    if (n === proxies.length) edsWaiters.get(version)?.();
+  /** The first response of `version` of type `t`: when it came, when its ACK was written. */
+  record(t, version, recv) {
+    const key = `${t}\u0000${version}`;
+    if (this.seen.has(key)) return;
+    this.seen.set(key, { recv, ack: now() });
+    const n = (ackCount.get(key) ?? 0) + 1;
+    ackCount.set(key, n);
+    if (n === proxies.length) ackWaiters.get(key)?.();
   }
 
   markAcked(typeUrl) {
@@ -228,10 +236,11 @@ function withTimeout(promise, ms) {
 }
 
 const ops = {
-  async connect({ port, protocol, from, to, timeoutMs = 120_000 }) {
+  async connect({ port, protocol, from, to, nodes, exact: noCache = false, timeoutMs = 120_000 }) {
+    exact = noCache;
     const startedAt = now();
     const done = new Promise((resolve) => (connectWaiter = { remaining: to - from, resolve }));
-    for (let i = from; i < to; i++) proxies.push(new Proxy(i, port, protocol));
+    for (let i = from; i < to; i++) proxies.push(new Proxy(i, port, protocol, nodes?.[i - from]));
     const complete = await withTimeout(done, timeoutMs);
     connectWaiter = undefined;
     const short = (t) => t.split('.').pop();
@@ -248,13 +257,14 @@ const ops = {
       errors,
     };
   },
-  async await({ version, timeoutMs = 60_000 }) {
-    if ((edsAcked.get(version) ?? 0) < proxies.length) {
-      const done = new Promise((resolve) => edsWaiters.set(version, resolve));
+  async await({ version, typeUrl = ENDPOINT_TYPE, timeoutMs = 60_000 }) {
+    const key = `${typeUrl}\u0000${version}`;
+    if ((ackCount.get(key) ?? 0) < proxies.length) {
+      const done = new Promise((resolve) => ackWaiters.set(key, resolve));
       await withTimeout(done, timeoutMs);
-      edsWaiters.delete(version);
+      ackWaiters.delete(key);
     }
-    const times = proxies.map((p) => p.eds.get(version) ?? null);
+    const times = proxies.map((p) => p.seen.get(key) ?? null);
     return {
       complete: times.every(Boolean),
       recv: times.map((x) => x?.recv ?? null),

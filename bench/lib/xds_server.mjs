@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'undici';
+import { skeinHome } from './snapshot.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLIENTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'xds_clients.mjs');
@@ -21,6 +22,8 @@ export const monoUs = () => Number(process.hrtime.bigint() / 1000n);
 
 const children = new Set(); // ChildProcess, each the leader of its own process group
 const tempDirs = new Set();
+/** Pids of the processes started here: their CPU is ours, not "other processes'". */
+export const childPids = () => [...children].map((c) => c.pid);
 
 function killGroup(pid, signal) {
   try {
@@ -202,7 +205,7 @@ export async function startServer(dir, { cpus, profileDir, logFile } = {}) {
   // --inspect: only so memory() can force a full GC and read the heap (an idle
   // inspector costs nothing measurable; a session is attached only for that).
   const nodeArgs = ['--inspect=127.0.0.1:0', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
-  const args = [...nodeArgs, path.join(ROOT, 'bin/skein'), 'xds', 'serve', '--dir', dir, '--port', '0', '--status-port', '0', '--log-format', 'json'];
+  const args = [...nodeArgs, path.join(skeinHome(), 'bin/skein'), 'xds', 'serve', '--dir', dir, '--port', '0', '--status-port', '0', '--log-format', 'json'];
   // Logs go to a file, not a pipe: a pipe write blocks the server whenever this
   // process (sharing two cores with it and the clients) is slow to read, and 1,000
   // "connected" lines would then cost the server more than the connections do. The
@@ -361,14 +364,23 @@ function followFile(file, onLine) {
 // ---- client processes ------------------------------------------------------------------------
 
 /** Forks a client process (xds_clients.mjs) and returns an RPC handle to it. */
-export async function startClientProcess({ cpus } = {}) {
-  const child = fork(CLIENTS, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
+export const startClientProcess = ({ cpus } = {}) => forkWorker(CLIENTS, { cpus });
+
+/**
+ * Forks `script` (which answers {id, op, ...} messages with {id, result|error} and
+ * says {ready: true} first) in its own process group; returns an RPC handle. With
+ * `logFile` its stdout/stderr go there (a file, not a pipe: see startServer).
+ */
+export async function forkWorker(script, { cpus, execArgv = [], logFile } = {}) {
+  const out = logFile ? fs.openSync(logFile, 'a') : 'inherit';
+  const child = fork(script, [], { stdio: ['ignore', out, out, 'ipc'], detached: true, execArgv });
+  if (typeof out === 'number') fs.closeSync(out);
   children.add(child);
   const pending = new Map();
   let nextId = 0;
   const ready = new Promise((resolve, reject) => {
     child.once('exit', (code, sig) => {
-      const err = new Error(`client process exited (${sig ?? code})`);
+      const err = new Error(`${path.basename(script)} exited (${sig ?? code})`);
       reject(err);
       for (const p of pending.values()) p.reject(err);
       pending.clear();
@@ -386,6 +398,7 @@ export async function startClientProcess({ cpus } = {}) {
   pin(child.pid, cpus);
   return {
     pid: child.pid,
+    rssMb: () => rssMb(child.pid),
     call: (op, args = {}) =>
       new Promise((resolve, reject) => {
         const id = ++nextId;

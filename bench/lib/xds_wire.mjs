@@ -6,10 +6,10 @@
 // Field numbers come from the project's own proto root (nothing hard-coded), and
 // requests are encoded by the project's codec.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { skeinHome } from './snapshot.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = (p) => import(path.join(ROOT, 'dist', p));
+// The parent's copy of the tree (snapshot.mjs), so clients and server run one build.
+const dist = (p) => import(path.join(skeinHome(), 'dist', p));
 
 const NS = 'envoy.service.discovery.v3.';
 export const CLUSTER_TYPE = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
