@@ -17,3 +17,4 @@ export {
 export { selectorMatches, normaliseExportTo, visibleFrom } from './labels.js';
 export { virtualServiceGateways } from './config_indexes.js';
 export * from './local_addresses.js';
+export { endpointChanges, type EndpointChanges } from './endpoint_changes.js';

@@ -12,7 +12,7 @@ import { DestinationRuleIndex } from './destination_rules.js';
 import { selectorMatches, visibleFrom } from './labels.js';
 import { domainSuffixOf, resolveMeshConfig } from './mesh_config.js';
 import type { Endpoint, MeshConfig, NamedConfig, PushContext, Service, Workload } from './types.js';
-import { contentHash } from './version.js';
+import { pushVersions } from './version.js';
 
 export interface PushContextInput {
   objects: readonly ConfigObject[];
@@ -31,6 +31,7 @@ export function buildPushContext(input: PushContextInput): PushContext {
 
 class IndexedPushContext implements PushContext {
   readonly version: string;
+  readonly configVersion: string;
   readonly meshConfig: MeshConfig;
   readonly warnings: readonly string[];
 
@@ -105,13 +106,15 @@ class IndexedPushContext implements PushContext {
     this.sidecarIndex = new SidecarIndex(this.configs('Sidecar') as NamedConfig<SidecarSpec>[], root, warn);
 
     this.warnings = Object.freeze(warnings);
-    this.version = contentHash([
-      this.meshConfig,
-      objects.map((o) => [o.apiVersion, o.kind, o.metadata, o.spec]),
-      this.registry.services,
-      [...this.registry.endpoints.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      this.registry.workloads,
-    ]);
+    const versions = pushVersions({
+      meshConfig: this.meshConfig,
+      objects,
+      services: this.registry.services,
+      endpoints: [...this.registry.endpoints.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      workloads: this.registry.workloads,
+    });
+    this.version = versions.version;
+    this.configVersion = versions.configVersion;
   }
 
   configs<K extends Kind>(kind: K): readonly ConfigObject<K>[] {

@@ -125,6 +125,12 @@ export type NamedConfig<S> = ConfigObject & { spec: S };
 export interface PushContext {
   /** Changes whenever anything in it changes; used as the xDS version_info. */
   readonly version: string;
+  /**
+   * Like `version`, but blind to endpoints and workloads (pods, EndpointSlices,
+   * Endpoints, WorkloadEntries): two push contexts with the same configVersion differ
+   * at most in those (see endpointChanges()).
+   */
+  readonly configVersion: string;
   readonly meshConfig: MeshConfig;
 
   services(): readonly Service[];

@@ -24,3 +24,44 @@ export function stableJson(value: unknown): string {
     .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`).join(',')}}`;
 }
+
+/**
+ * Kinds the registry reads only for endpoints and workloads (never for services or
+ * anything translation reads directly): a change to them alone is an endpoint change.
+ */
+export const ENDPOINT_KINDS: ReadonlySet<string> = new Set(['EndpointSlice', 'Endpoints', 'WorkloadEntry']);
+
+export interface PushVersionInput {
+  meshConfig: unknown;
+  objects: readonly { apiVersion?: unknown; kind: string; metadata: unknown; spec?: unknown; source?: unknown }[];
+  services: unknown;
+  /** Endpoint lists by key, sorted by key. */
+  endpoints: unknown;
+  workloads: unknown;
+}
+
+/**
+ * PushContext.version — contentHash of everything, exactly as before — and
+ * configVersion, the same minus endpoints, workloads and ENDPOINT_KINDS objects but
+ * plus each object's file:line (translation warnings quote it). Each object is
+ * serialised once for both.
+ */
+export function pushVersions(input: PushVersionInput): { version: string; configVersion: string } {
+  const mesh = stableJson(input.meshConfig);
+  const services = stableJson(input.services);
+  const all = createHash('sha256');
+  const config = createHash('sha256');
+  all.update(mesh).update('\n').update('[');
+  config.update(mesh).update('\n');
+  input.objects.forEach((o, i) => {
+    const item = stableJson([o.apiVersion, o.kind, o.metadata, o.spec]);
+    if (i > 0) all.update(',');
+    all.update(item);
+    if (!ENDPOINT_KINDS.has(o.kind)) config.update(item).update(stableJson(o.source)).update('\n');
+  });
+  all.update(']\n').update(services).update('\n');
+  all.update(stableJson(input.endpoints)).update('\n');
+  all.update(stableJson(input.workloads)).update('\n');
+  config.update(services);
+  return { version: all.digest('hex').slice(0, 16), configVersion: config.digest('hex').slice(0, 16) };
+}

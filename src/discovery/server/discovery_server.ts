@@ -17,7 +17,6 @@ import { buildPushContext, parseProxy } from '../model/index.js';
 import { resolveMeshConfig } from '../model/mesh_config.js';
 import type { MeshConfig, Proxy, PushContext } from '../model/types.js';
 import type { LocalPod } from '../registry/index.js';
-import { buildProxyResources } from '../translate/index.js';
 import { SnapshotCache } from '../xds/cache/snapshot_cache.js';
 import type { Node } from '../xds/cache/types.js';
 import { BadRequestError } from '../xds/codec.js';
@@ -65,7 +64,7 @@ export class DiscoveryServer extends EventEmitter<{ push: [PushEvent] }> {
     this.pods = [...(options.initialPods ?? [])];
     this.store = new ConfigStore(options.configPaths, { debounceMs: options.debounceMs ?? DEFAULTS.debounceMs });
     const warnings = new WarningLog(this.log);
-    this.publisher = new SnapshotPublisher(this.cache, options.buildResources ?? buildProxyResources, this.log, warnings);
+    this.publisher = new SnapshotPublisher(this.cache, options.buildResources, this.log, warnings);
     this.xds = new XdsServer({ cache: new ProxyWatcher(this.cache, (node) => this.admit(node)) });
     const quiet = options.debounceMs ?? DEFAULTS.debounceMs;
     this.debouncer = new PushDebouncer(quiet, Math.max(quiet * 10, 1000), (reasons) => this.runPush(reasons));
@@ -167,14 +166,16 @@ export class DiscoveryServer extends EventEmitter<{ push: [PushEvent] }> {
     const reason = reasons.join(', ');
     const started = performance.now();
     let push: PushContext;
+    const previous = this.push;
     try {
-      push = buildPushContext({ objects: this.store.objects(), pods: this.pods, meshConfig: this.mesh, previous: this.push });
+      push = buildPushContext({ objects: this.store.objects(), pods: this.pods, meshConfig: this.mesh, previous });
     } catch (err) {
       this.log.error(`cannot build the mesh model (${reason}): ${(err as Error).stack ?? err}; proxies keep their current config`);
       return;
     }
     this.push = push;
     const number = ++this.pushNumber;
+    const kind = this.publisher.beginPush(push, previous);
     const warnings = this.publisher.warnings;
     warnings.begin();
     warnings.add(push.warnings);
@@ -189,9 +190,9 @@ export class DiscoveryServer extends EventEmitter<{ push: [PushEvent] }> {
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
     for (const r of reasons) this.triggers[r] = (this.triggers[r] ?? 0) + 1;
     this.pushSecondsSum += durationMs / 1000;
-    const event: PushEvent = { version: String(number), proxies: pushed, changed, durationMs, reason };
+    const event: PushEvent = { version: String(number), proxies: pushed, changed, durationMs, reason, scope: kind };
     this.lastPush = { ...event, at: new Date().toISOString() };
-    this.log.info(`push v${number}: ${pushed} proxies, ${durationMs} ms (${reason})`);
+    this.log.info(`push v${number}: ${pushed} proxies, ${durationMs} ms (${reason})${kind === 'endpoints' ? ', endpoints only' : ''}`);
     try {
       this.emit('push', event);
     } catch (err) {

@@ -39,6 +39,12 @@ export interface PushEvent {
   durationMs: number;
   /** What triggered it: "initial", "config", "pods", or several joined by ", ". */
   reason: string;
+  /**
+   * "endpoints" when nothing but endpoints changed since the previous push, so only
+   * ClusterLoadAssignments were rebuilt (each proxy's other resources reused); "full"
+   * when every proxy's config was translated again.
+   */
+  scope: 'endpoints' | 'full';
 }
 
 export const DEFAULTS = {

@@ -5,7 +5,8 @@
 // its snapshot versions and is not sent everything again as if new.
 import type { Snapshot } from '../xds/cache/snapshot.js';
 import type { Node } from '../xds/cache/types.js';
-import type { Proxy } from '../model/types.js';
+import type { Proxy, PushContext } from '../model/types.js';
+import type { EndpointPlan } from '../translate/index.js';
 
 export interface ProxyEntry {
   proxy: Proxy;
@@ -13,6 +14,12 @@ export interface ProxyEntry {
   fingerprint: string;
   /** What the cache serves to it (the last snapshot that passed the consistency check). */
   snapshot?: Snapshot;
+  /** The push its snapshot was built from: an endpoint-only push compares with it. */
+  basis?: PushContext;
+  /** What its ClusterLoadAssignments were built from (default translator only). */
+  endpointPlan?: EndpointPlan;
+  /** Translation warnings of the build it is served, repeated when a push reuses that build. */
+  warnings?: readonly string[];
   /** The push number its snapshot was last built at (0: never). */
   builtAtPush: number;
   /** Off-cycle rebuilds within one push (reconnects with new metadata), for unique versions. */
@@ -56,13 +63,16 @@ export class ProxyTable {
     return byPod.length === 1 ? byPod[0] : undefined;
   }
 
-  /** Adds a proxy, or replaces the parse result of a known one (its snapshot is kept). */
+  /** Adds a proxy, or replaces the parse result of a known one (its snapshot is kept, for its versions). */
   upsert(proxy: Proxy, fingerprint: string): ProxyEntry {
     const known = this.entries.get(proxy.id);
     if (known) {
       known.proxy = proxy;
       known.fingerprint = fingerprint;
       known.lastSeen = Date.now();
+      // Its served config was built for the old metadata: the next build is a full one.
+      known.basis = undefined;
+      known.endpointPlan = undefined;
       return known;
     }
     const entry: ProxyEntry = { proxy, fingerprint, builtAtPush: 0, rebuildsInPush: 0, lastSeen: Date.now() };

@@ -52,6 +52,19 @@ function decodeUncached(kind: Kind, json: Record<string, unknown>): Record<strin
   }
 }
 
+const KIND_BY_TYPE_URL = new Map(Object.entries(TYPES).map(([kind, type]) => [`type.googleapis.com/${type}`, kind as Kind]));
+
+/**
+ * One resource by its xDS type URL, not through the cache above: for a caller that
+ * keeps the packed result itself (the discovery server's resource pool), so decoded
+ * messages are not held twice.
+ */
+export function decodeXdsResource(typeUrl: string, json: Record<string, unknown>): Record<string, unknown> {
+  const kind = KIND_BY_TYPE_URL.get(typeUrl);
+  if (!kind) throw new ResourceDecodeError(`${typeUrl}: not a type translation produces`);
+  return decodeUncached(kind, json);
+}
+
 export function decodeProxyResources(r: ProxyResources): ProxyResources {
   const out = { ...r };
   for (const kind of Object.keys(TYPES) as Kind[]) out[kind] = r[kind].map((res) => decodeResource(kind, res));

@@ -81,7 +81,7 @@ describe('DiscoveryServer with a real gateway proxy', () => {
   let debug: string;
   let xdsPort: number;
   let router: { proc: SkeinProcess; admin: string };
-  const pushes: Array<{ version: string; proxies: number; reason: string }> = [];
+  const pushes: Array<{ version: string; proxies: number; reason: string; scope: string }> = [];
 
   const syncEntry = async (): Promise<SyncStatusEntry | undefined> => {
     const entries = (await (await fetch(`${debug}/debug/syncz`)).json()) as SyncStatusEntry[];
@@ -206,7 +206,7 @@ describe('DiscoveryServer with a real gateway proxy', () => {
     assert.equal(await metric(debug, 'pilot_xds_pushes{type="cds"}'), pushesBefore.cds);
     assert.equal(await metric(debug, 'pilot_xds_pushes{type="rds"}'), pushesBefore.rds);
     assert.ok((await metric(debug, 'pilot_xds_pushes{type="eds"}')) > pushesBefore.eds);
-    assert.ok(pushes.some((p) => p.reason.includes('pods')));
+    assert.ok(pushes.some((p) => p.reason.includes('pods') && p.scope === 'endpoints'), 'an endpoint-only push: only ClusterLoadAssignments rebuilt');
   });
 
   it('reports a broken file with file:line and keeps serving the last good config', async () => {

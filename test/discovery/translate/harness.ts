@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
+import type { ConfigObject } from '../../../src/api/istio/types.js';
 import { parseConfigText } from '../../../src/discovery/config/index.js';
 import { buildPushContext, parseProxy, type XdsNode } from '../../../src/discovery/model/index.js';
 import type { MeshConfig, Proxy, ProxyResources, PushContext } from '../../../src/discovery/model/types.js';
@@ -45,15 +46,29 @@ export function caseNames(): string[] {
     .sort();
 }
 
-export function loadCase(name: string): LoadedCase {
+/** A case's inputs before the push context is built (to build variants of it). */
+export interface CaseInputs {
+  objects: ConfigObject[];
+  pods: LocalPod[];
+  meshConfig?: Partial<MeshConfig>;
+  proxies: CaseProxy[];
+  configIssues: string[];
+}
+
+export function caseInputs(name: string): CaseInputs {
   const dir = path.join(TESTDATA, name);
   const inputFile = path.join(dir, 'input.yaml');
   const { objects, issues } = parseConfigText(fs.readFileSync(inputFile, 'utf8'), `${name}/input.yaml`);
   const spec = parse(fs.readFileSync(path.join(dir, 'proxies.yaml'), 'utf8')) as ProxiesFile;
   const pods: LocalPod[] = (spec.pods ?? []).map((p) => ({ serviceAccount: 'default', namedPorts: {}, healthy: true, labels: {}, ...p }));
-  const push = buildPushContext({ objects, pods, meshConfig: spec.meshConfig });
   const proxies = spec.proxies.map((p) => ({ name: p.name, proxy: parseProxy(p.node) }));
-  return { name, dir, push, proxies, configIssues: issues.map((i) => `${i.file}:${i.line}: ${i.message}`) };
+  return { objects, pods, meshConfig: spec.meshConfig, proxies, configIssues: issues.map((i) => `${i.file}:${i.line}: ${i.message}`) };
+}
+
+export function loadCase(name: string): LoadedCase {
+  const { objects, pods, meshConfig, proxies, configIssues } = caseInputs(name);
+  const push = buildPushContext({ objects, pods, meshConfig });
+  return { name, dir: path.join(TESTDATA, name), push, proxies, configIssues };
 }
 
 export function translate(c: LoadedCase, proxyName: string): ProxyResources {
