@@ -137,6 +137,17 @@ function sharedRoot(initialFiles?: string[]): LazyProtoRoot {
   return shared;
 }
 
+/**
+ * Drops the shared Root (~5 MB of heap with the bootstrap's closure). A proxy whose
+ * config is all static calls this once it is serving: nothing on its request path
+ * reads proto types, and without an xDS client no new config can arrive. The next
+ * lookup (admin /config_dump) builds a new Root, as the first one was built.
+ * Caches keyed by types (pgv rules, field indexes) are WeakMaps and let go with it.
+ */
+export function releaseProtoRoot(): void {
+  shared = undefined;
+}
+
 /** The Root holding Envoy's messages: the bootstrap's closure plus whatever was looked up since. */
 export function protoRoot(): protobuf.Root {
   return sharedRoot().root;

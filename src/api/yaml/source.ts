@@ -1,6 +1,34 @@
 // Reads YAML or JSON text into plain JS values while remembering where every value
 // came from, so that schema errors found later can name "file:line" and not just a path.
-import YAML, { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, type YAMLError } from 'yaml';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type * as YamlModule from 'yaml';
+import type { Node, YAMLError } from 'yaml';
+
+// The yaml package is required on first use rather than imported, so that a process
+// done with YAML can let it go (releaseYamlParser): a proxy reads YAML once, for its
+// bootstrap (xDS config arrives as protobuf), and its ~70 modules would otherwise
+// keep ~0.8 MB of code and source text in every idle proxy (docs/architecture.md).
+let yamlRequire: NodeJS.Require | undefined;
+let yamlModule: typeof YamlModule | undefined;
+
+function yaml(): typeof YamlModule {
+  yamlRequire ??= createRequire(import.meta.url);
+  return (yamlModule ??= yamlRequire('yaml') as typeof YamlModule);
+}
+
+/**
+ * Forgets the yaml package so that its code can be collected; the next parse loads
+ * it again. Its modules leave the require cache, and the require function goes too,
+ * because the module it was created for lists every module it loaded.
+ */
+export function releaseYamlParser(): void {
+  if (!yamlRequire || !yamlModule) return;
+  const dir = path.dirname(yamlRequire.resolve('yaml/package.json')) + path.sep;
+  for (const id of Object.keys(yamlRequire.cache)) if (id.startsWith(dir)) delete yamlRequire.cache[id];
+  yamlModule = undefined;
+  yamlRequire = undefined;
+}
 
 export interface SourceSpan {
   file?: string;
@@ -63,8 +91,9 @@ export class SourceSyntaxError extends Error {
  * syntax errors throw SourceSyntaxError with the position; merge keys (`<<`) work.
  */
 export function parseYamlDocuments(text: string, positions: PositionIndex, file?: string): SourceDocument[] {
+  const { LineCounter, parseAllDocuments } = yaml();
   const lineCounter = new LineCounter();
-  const docs = YAML.parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
+  const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
   const spanAt = (offset: number | undefined): SourceSpan => {
     const { line, col } = lineCounter.linePos(offset ?? 0);
     return { file, line, column: col };
@@ -92,6 +121,7 @@ function syntaxMessage(err: YAMLError, text: string): string {
 
 /** `<<` is a merge key only when written plain; the yaml package reads it as a symbol. */
 function isMergeKey(key: Node | null): boolean {
+  const { isScalar } = yaml();
   return !!key && isScalar(key) && (typeof key.value === 'symbol' || (key.value === '<<' && key.type === 'PLAIN'));
 }
 
@@ -102,6 +132,7 @@ function convertNode(
   anchors: Map<string, unknown>,
 ): unknown {
   if (node === null) return null;
+  const { isAlias, isMap, isPair, isScalar, isSeq } = yaml();
   let value: unknown;
   if (isAlias(node)) {
     return anchors.get(node.source);
@@ -139,7 +170,7 @@ function convertNode(
 }
 
 function recordScalarText(container: object, key: string | number, node: Node | null, positions: PositionIndex): void {
-  if (node && isScalar(node) && node.type === 'PLAIN' && (typeof node.value === 'number' || typeof node.value === 'boolean') && node.source) {
+  if (node && yaml().isScalar(node) && node.type === 'PLAIN' && (typeof node.value === 'number' || typeof node.value === 'boolean') && node.source) {
     positions.recordText(container, key, node.source);
   }
 }

@@ -4,6 +4,7 @@ import { logger, logRegistry, normalizeLevel } from '../../common/logger.js';
 import { SKEIN_VERSION } from '../../common/version.js';
 import { flushAll } from '../../proxy/observability/access_log/index.js';
 import { OptionsError, parseProxyOptions, PROXY_USAGE } from '../../proxy/server/options.js';
+import { releaseOptimizer } from '../../proxy/server/optimizer_hold.js';
 import { Server } from '../../proxy/server/server.js';
 import fs from 'node:fs';
 
@@ -68,6 +69,8 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     await server.shutdown('init_only');
     return 0;
   }
+  // Serving: requests get the optimizing compiler that start-up went without.
+  releaseOptimizer();
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       void server

@@ -6,6 +6,8 @@ import { loadBootstrap, type Bootstrap } from '../../api/bootstrap.js';
 import { ConfigError, formatIssue } from '../../api/json/issues.js';
 import { durationMs } from '../../api/json/wkt.js';
 import { spanOf } from '../../api/json/spans.js';
+import { releaseProtoRoot } from '../../api/proto/root.js';
+import { releaseYamlParser } from '../../api/yaml/source.js';
 import { logger, logRegistry, normalizeLevel } from '../../common/logger.js';
 import { AdminServer } from '../admin/admin_server.js';
 import type { StatsOf } from '../stats/declare.js';
@@ -125,7 +127,8 @@ export class Server {
   async start(): Promise<void> {
     const started = performance.now();
     this.setState('PRE_INITIALIZING');
-    this.loadConfig();
+    // validate() loads the config (it is also --mode validate's entry): loading it
+    // again here read and checked the whole bootstrap twice.
     this.validate();
     log.info(`initializing epoch 0 (base id=${this.options.baseId}, hot restart version=disabled)`);
     log.info(`statically linked extensions: see skein docs/compatibility.md`);
@@ -163,6 +166,12 @@ export class Server {
     this.serverStats.initialization_time_ms.record(performance.now() - started);
     log.info('all dependencies initialized. starting workers');
     log.info('starting main dispatch loop');
+    // Every config is built; what only reading it needed can go (docs/architecture.md,
+    // "Memory"). YAML was the bootstrap's (xDS config arrives as protobuf). Without an
+    // xDS client (one opens with the first subscription: CDS, LDS, EDS, RDS or SDS)
+    // no config can arrive later, so the proto types are not needed until admin asks.
+    releaseYamlParser();
+    if (!this.dynamic.xdsClient) releaseProtoRoot();
   }
 
   private createRegistries(): void {

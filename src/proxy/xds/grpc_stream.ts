@@ -2,12 +2,16 @@
 // call ends — error, server shutdown, even a clean OK — a new call is started after a
 // jittered exponential backoff, moving to the next configured address when the call
 // never got anywhere. The protocol above only hears "opened", "response", "closed".
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { logger } from '../../common/logger.js';
+import { lazyRequire } from '../common/lazy_require.js';
 import { JitteredBackoff } from './backoff.js';
 import type { XdsAddress } from './types.js';
 
 const log = logger('config');
+// @grpc/grpc-js (~2 MB of RSS with the node:zlib and node:http2 it pulls in) loads
+// with the first xDS stream: a static config never needs it (lazy_require.ts).
+const loadGrpc = lazyRequire<typeof grpc>('@grpc/grpc-js');
 
 export interface XdsTarget {
   /** Control plane addresses, tried in turn. */
@@ -46,7 +50,8 @@ export class ChannelPool {
         ...(this.target.authority ? { 'grpc.default_authority': this.target.authority } : {}),
         ...this.target.channelOptions,
       };
-      client = new grpc.Client(key, this.target.credentials ?? grpc.credentials.createInsecure(), options);
+      const { Client, credentials } = loadGrpc();
+      client = new Client(key, this.target.credentials ?? credentials.createInsecure(), options);
       this.clients.set(key, client);
     }
     return client;
@@ -141,7 +146,7 @@ export class XdsGrpcStream<Request, Response> {
     const { target, method, serialize, deserialize, handlers } = this.options;
     const address = target.addresses[this.addressIndex % target.addresses.length]!;
     const client = this.options.channels.client(address);
-    const metadata = new grpc.Metadata();
+    const metadata = new (loadGrpc().Metadata)();
     for (const [k, v] of Object.entries(target.metadata ?? {})) metadata.set(k, v);
     const epoch = ++this.epoch;
     const call = client.makeBidiStreamRequest<Request, Response>(method, serialize, deserialize, metadata, {});
@@ -170,7 +175,7 @@ export class XdsGrpcStream<Request, Response> {
     const check = (): void => {
       if (!this.isCurrent(epoch) || this.connected) return;
       const state = channel.getConnectivityState(true);
-      if (state === grpc.connectivityState.READY) return this.markConnected();
+      if (state === loadGrpc().connectivityState.READY) return this.markConnected();
       try {
         channel.watchConnectivityState(state, Infinity, check);
       } catch {

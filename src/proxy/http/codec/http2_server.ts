@@ -3,18 +3,25 @@
 // with ALPN h2) and turns each stream into a ServerStream, so the connection manager
 // runs the same filter chain for HTTP/1.1 and HTTP/2. Flow control is nghttp2's:
 // write() returning false pauses the upstream until 'drain'.
-import http2 from 'node:http2';
+import type * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { envoy } from '../../../api/envoy-types.generated.js';
 import { unwrap } from '../../../api/json/wkt.js';
 import { logger } from '../../../common/logger.js';
+import { lazyRequire } from '../../common/lazy_require.js';
 import { declareStats, type StatsOf } from '../../stats/declare.js';
 import type { StatsScope } from '../../stats/store.js';
 import { HeaderMap } from '../header_map.js';
 import type { HttpProtocol, ServerStream, ServerStreamEvents } from './types.js';
 
 const log = logger('http2');
-const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
+// node:http2 loads when the first codec is built (a listener that sees HTTP/2), not
+// at start-up: see lazy_require.ts. The wire constants are RFC 9113's, so they need
+// no module: END_STREAM is flag 0x1 (§6.1); NO_ERROR 0x0, INTERNAL_ERROR 0x2 (§7).
+const loadHttp2 = lazyRequire<typeof http2>('node:http2');
+const NGHTTP2_FLAG_END_STREAM = 0x1;
+const NGHTTP2_NO_ERROR = 0x0;
+const NGHTTP2_INTERNAL_ERROR = 0x2;
 const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
 /** http2.* codec stats (Envoy's names), per connection manager. */
@@ -48,7 +55,7 @@ export class Http2Codec {
     const p = options.protocolOptions ?? {};
     this.stats = HTTP2_CODEC_STATS.create(options.stats);
     this.connectionWindow = p.initial_connection_window_size?.value;
-    this.server = http2.createServer({
+    this.server = loadHttp2().createServer({
       settings: {
         maxConcurrentStreams: unwrap(p.max_concurrent_streams, 2_147_483_647),
         initialWindowSize: unwrap(p.initial_stream_window_size, 268_435_456),
@@ -73,7 +80,7 @@ export class Http2Codec {
       this.stats.streams_active.inc();
       stream.once('close', () => {
         this.stats.streams_active.dec();
-        if (stream.rstCode && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR && !(stream as { sentRst?: boolean }).sentRst) this.stats.rx_reset.inc();
+        if (stream.rstCode && stream.rstCode !== NGHTTP2_NO_ERROR && !(stream as { sentRst?: boolean }).sentRst) this.stats.rx_reset.inc();
       });
       callbacks.onStream(session, new Http2ServerStream(stream, rawHeaders as unknown as string[], (flags & NGHTTP2_FLAG_END_STREAM) !== 0, this.stats));
     });
@@ -95,7 +102,7 @@ export class Http2Codec {
     if (session.closed || session.destroyed) return;
     this.stats.goaway_sent.inc();
     // An explicit GOAWAY first: close() alone may tear an idle session down without one.
-    session.goaway(http2.constants.NGHTTP2_NO_ERROR);
+    session.goaway(NGHTTP2_NO_ERROR);
     session.close();
   }
 }
@@ -188,7 +195,7 @@ export class Http2ServerStream implements ServerStream {
     }
     stream.on('drain', () => events.onWritable());
     stream.on('close', () => {
-      if (!this.finished) events.onReset(stream.rstCode === http2.constants.NGHTTP2_NO_ERROR ? 'connection_termination' : 'remote_reset');
+      if (!this.finished) events.onReset(stream.rstCode === NGHTTP2_NO_ERROR ? 'connection_termination' : 'remote_reset');
       else if (this.closeAfter) this.goawayLater();
     });
     stream.on('error', (err) => log.debug(`stream error: ${err.message}`));
@@ -250,7 +257,7 @@ export class Http2ServerStream implements ServerStream {
     const session = this.stream.session;
     if (session && !session.closed && !session.destroyed) {
       this.stats.goaway_sent.inc();
-      session.goaway(http2.constants.NGHTTP2_NO_ERROR);
+      session.goaway(NGHTTP2_NO_ERROR);
       session.close();
     }
   }

@@ -2,13 +2,17 @@
 // hosts of the static cluster it names, over TLS when that cluster has an
 // UpstreamTlsContext. The xDS client speaks gRPC through @grpc/grpc-js, so the TLS
 // settings become grpc channel credentials.
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { envoy } from '../../../api/envoy-types.generated.js';
 import { ConfigError } from '../../../api/json/issues.js';
+import { lazyRequire } from '../../common/lazy_require.js';
 import { readDataSource } from '../../common/data_source.js';
 import type { Cluster } from '../../upstream/cluster_info.js';
 import type { HostDescription } from '../../upstream/host.js';
 import type { XdsTarget } from '../../xds/index.js';
+
+// Loaded when a TLS xDS cluster is resolved, not at start-up (lazy_require.ts).
+const loadGrpc = lazyRequire<typeof grpc>('@grpc/grpc-js');
 
 type UpstreamTlsContext = envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 
@@ -34,7 +38,7 @@ function credentialsOf(cluster: Cluster): grpc.ChannelCredentials | undefined {
   const cert = common.tls_certificates?.[0];
   const read = (ds: envoy.config.core.v3.DataSource | undefined, p: string) => (ds ? Buffer.from(readDataSource(ds, `${at}.typed_config.common_tls_context.${p}`)) : null);
   const sni = ctx.sni;
-  return grpc.credentials.createSsl(
+  return loadGrpc().credentials.createSsl(
     read(common.validation_context?.trusted_ca, 'validation_context.trusted_ca'),
     read(cert?.private_key, 'tls_certificates[0].private_key'),
     read(cert?.certificate_chain, 'tls_certificates[0].certificate_chain'),

@@ -2,18 +2,25 @@
 // are multiplexed over as few connections as the peer's max_concurrent_streams
 // allows; a connection that received GOAWAY takes no new streams; idle ones close.
 // Used for clusters with http2_protocol_options (gRPC backends, xDS servers).
-import http2 from 'node:http2';
+import type * as http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { envoy } from '../../../api/envoy-types.generated.js';
 import { unwrap } from '../../../api/json/wkt.js';
+import { lazyRequire } from '../../common/lazy_require.js';
 import { HeaderMap } from '../../http/header_map.js';
 import type { ClusterInfo } from '../cluster_info.js';
 import type { Host } from '../host.js';
 import type { ConnectionPool, ResetReason, UpstreamCallbacks, UpstreamRequest, UpstreamStream } from './types.js';
 
-const { NGHTTP2_REFUSED_STREAM, NGHTTP2_CANCEL } = http2.constants;
+// node:http2 loads with the first HTTP/2 upstream connection, not at start-up (see
+// lazy_require.ts). Wire constants from RFC 9113: END_STREAM flag 0x1 (§6.1);
+// REFUSED_STREAM 0x7, CANCEL 0x8 (§7).
+const loadHttp2 = lazyRequire<typeof http2>('node:http2');
+const NGHTTP2_FLAG_END_STREAM = 0x1;
+const NGHTTP2_REFUSED_STREAM = 0x7;
+const NGHTTP2_CANCEL = 0x8;
 // Connection-specific headers are illegal in HTTP/2 (RFC 9113 §8.2.2).
 const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
 
@@ -161,7 +168,7 @@ export class Http2ConnectionPool implements ConnectionPool {
     let connected = false;
     const authority = `${this.scheme}://${host.address}`;
     const entry = { retired: false, active: 0, maxStreams: 100, draining: false, openedAt: performance.now() } as Session;
-    const session = http2.connect(authority, {
+    const session = loadHttp2().connect(authority, {
       settings: this.settings,
       createConnection: () => {
         const opts = { host: host.ip, port: host.port };
@@ -297,7 +304,7 @@ export class Http2ConnectionPool implements ConnectionPool {
       if (handle.cancelled) return;
       sawHeaders = true;
       const map = toHeaderMap(headers);
-      const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+      const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
       if (!callbacks.onHeaders(Number(headers[':status']), map, endStream)) stream.pause();
     });
     stream.on('data', (chunk: Buffer) => {
