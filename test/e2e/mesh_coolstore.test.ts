@@ -12,49 +12,23 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot, skeinBin } from '../helpers/paths.js';
+import { CATALOG_CLUSTER, COOLSTORE_HOST_HEADER, meshPods, proxyCounter, skein, WEBAPP_CLUSTER, type PodRow } from '../helpers/mesh.js';
+import { repoRoot } from '../helpers/paths.js';
 import { run, spawnSkein, stopProcess, tempDir, type SkeinProcess } from '../helpers/process.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWrk, type WrkRun } from '../helpers/wrk.js';
 
-const HOST = 'Host: webapp.istioinaction.io';
+const HOST = COOLSTORE_HOST_HEADER;
 const GATEWAY_URL = 'http://localhost:30000/api/catalog';
-const CATALOG_CLUSTER = 'outbound|80||catalog.istioinaction.svc.cluster.local';
-const WEBAPP_CLUSTER = 'outbound|80||webapp.istioinaction.svc.cluster.local';
 const BOOK_ITEMS = ['Elinor Glasses', 'Atlas Shirt', 'Small Metal Shoes', 'Red Dragon Watch'];
 
-interface PodRow {
-  namespace: string;
-  name: string;
-  deployment: string;
-  ready: string;
-  status: string;
-  ip: string;
-}
-
-const skein = (...args: string[]) => run(process.execPath, [skeinBin, ...args]);
-
-async function pods(): Promise<PodRow[]> {
-  const r = await skein('mesh', 'status', '-o', 'json');
-  assert.equal(r.code, 0, r.stderr);
-  return (JSON.parse(r.stdout) as { pods: PodRow[] }).pods;
-}
+const pods = () => meshPods();
 
 async function podsOf(deployment: string): Promise<PodRow[]> {
   return (await pods()).filter((p) => p.deployment === deployment && p.status !== 'Terminating');
 }
 
-/** A proxy's counter from its admin /stats (0 when absent). */
-async function counter(podIp: string, name: string): Promise<number> {
-  const text = await (await fetch(`http://${podIp}:15000/stats`)).text();
-  for (const line of text.split('\n')) {
-    const sep = line.lastIndexOf(': ');
-    if (sep > 0 && line.slice(0, sep) === name) return Number(line.slice(sep + 2));
-  }
-  return 0;
-}
-
-const rqTotal = (podIp: string, cluster: string) => counter(podIp, `cluster.${cluster}.upstream_rq_total`);
+const rqTotal = (podIp: string, cluster: string) => proxyCounter(podIp, `cluster.${cluster}.upstream_rq_total`);
 
 /** Processes started for this mesh: their working directory is the config copy or the run directory. */
 function meshProcesses(dirs: string[]): number[] {

@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot, skeinBin } from '../helpers/paths.js';
+import { CATALOG_CLUSTER, COOLSTORE_HOST_HEADER, meshPods, proxyCounter, skein, WEBAPP_CLUSTER } from '../helpers/mesh.js';
+import { repoRoot } from '../helpers/paths.js';
 import { run, spawnSkein, stopProcess, tempDir, type SkeinProcess } from '../helpers/process.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWrk, type WrkRun } from '../helpers/wrk.js';
@@ -24,28 +25,10 @@ const CONTROL_PORT = '15280';
 const NODE_PORT = 30200;
 const FIRST_POD_INDEX = 202 * 256 + 1;
 
-const HOST = 'Host: webapp.istioinaction.io';
+const HOST = COOLSTORE_HOST_HEADER;
 const GATEWAY_URL = `http://127.0.0.1:${NODE_PORT}/api/catalog`;
-const CATALOG_CLUSTER = 'outbound|80||catalog.istioinaction.svc.cluster.local';
-const WEBAPP_CLUSTER = 'outbound|80||webapp.istioinaction.svc.cluster.local';
 
-interface PodRow {
-  namespace: string;
-  name: string;
-  deployment: string;
-  ready: string;
-  status: string;
-  ip: string;
-}
-
-const skein = (...args: string[]) => run(process.execPath, [skeinBin, ...args]);
-
-async function pods(): Promise<PodRow[]> {
-  const r = await skein('mesh', 'status', '-o', 'json', '--control-port', CONTROL_PORT);
-  assert.equal(r.code, 0, r.stderr);
-  return (JSON.parse(r.stdout) as { pods: PodRow[] }).pods;
-}
-
+const pods = () => meshPods(CONTROL_PORT);
 const podsOf = async (deployment: string) => (await pods()).filter((p) => p.deployment === deployment && p.status !== 'Terminating');
 const allOf = async (deployment: string) => (await pods()).filter((p) => p.deployment === deployment);
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -54,16 +37,6 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 async function catalogEndpoints(): Promise<string> {
   const r = await skein('proxy-config', 'endpoint', 'deploy/webapp.istioinaction', '--cluster', CATALOG_CLUSTER, '--discovery-address', DEBUG_ADDRESS);
   return r.stdout;
-}
-
-/** A proxy's counter from its admin /stats (0 when absent). */
-async function counter(podIp: string, name: string): Promise<number> {
-  const text = await (await fetch(`http://${podIp}:15000/stats`)).text();
-  for (const line of text.split('\n')) {
-    const sep = line.lastIndexOf(': ');
-    if (sep > 0 && line.slice(0, sep) === name) return Number(line.slice(sep + 2));
-  }
-  return 0;
 }
 
 /** The processes of one pod: its app containers (POD_NAME in their environment) and its proxy (its bootstrap on the command line). */
@@ -241,7 +214,7 @@ describe('skein mesh up follows Deployment edits in its folder', { timeout: 240_
   it('rolls catalog to new pods when its env changes, while a load through the node port sees no failure', async (t) => {
     const old = (await podsOf('catalog')).map((p) => p.name);
     wrk = startWrk(GATEWAY_URL, { connections: 4, headers: [HOST] });
-    const gatewayRequests = () => counter(gatewayIp, `cluster.${WEBAPP_CLUSTER}.upstream_rq_total`);
+    const gatewayRequests = () => proxyCounter(gatewayIp, `cluster.${WEBAPP_CLUSTER}.upstream_rq_total`);
     const started = await gatewayRequests();
     await waitFor(async () => (await gatewayRequests()) > started + 20, 'load through the gateway', { detail: () => wrk!.output() });
 

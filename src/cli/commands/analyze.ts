@@ -1,7 +1,7 @@
 // `skein analyze DIR|FILE ...`: checks a folder of Istio/Kubernetes YAML before it is
 // applied, and prints what it finds the way `istioctl analyze` does (same codes and
 // wording, so istio.io's pages on each code apply).
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { analyzeConfig, formatAnalysisMessage } from '../../discovery/config/analyze/index.js';
 import { loadConfigDirs } from '../../discovery/config/load.js';
 
@@ -39,21 +39,15 @@ const usageError = (message: string): number => {
 };
 
 export async function analyzeCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        'no-default-gateway': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    return usageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      output: { type: 'string', short: 'o' },
+      'no-default-gateway': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  );
+  if (!parsed.ok) return usageError(parsed.error);
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(ANALYZE_USAGE);

@@ -2,8 +2,8 @@
 // of Istio and Kubernetes YAML, follows changes to them, and serves every proxy
 // that connects over ADS the listeners, routes, clusters and endpoints Istio would
 // generate for it; a debug port shows what each proxy was sent and whether it ACKed.
+import { parseCommandArgs } from '../args.js';
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { logger, logRegistry, normalizeLevel } from '../../common/logger.js';
 import { DiscoveryServer } from '../../discovery/server/index.js';
 import { DEFAULTS as DISCOVERY_DEFAULTS } from '../../discovery/server/options.js';
@@ -51,29 +51,24 @@ function intArg(name: string, raw: string | undefined, fallback: number, min: nu
 }
 
 export async function discoveryCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        config: { type: 'string', short: 'c', multiple: true },
-        port: { type: 'string', short: 'p' },
-        address: { type: 'string' },
-        'debug-port': { type: 'string' },
-        'debug-address': { type: 'string' },
-        'debounce-ms': { type: 'string' },
-        'filter-gateway-cluster-config': { type: 'boolean' },
-        'cluster-id': { type: 'string' },
-        'log-level': { type: 'string', short: 'l' },
-        'log-format': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    return usageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      config: { type: 'string', short: 'c', multiple: true },
+      port: { type: 'string', short: 'p' },
+      address: { type: 'string' },
+      'debug-port': { type: 'string' },
+      'debug-address': { type: 'string' },
+      'debounce-ms': { type: 'string' },
+      'filter-gateway-cluster-config': { type: 'boolean' },
+      'cluster-id': { type: 'string' },
+      'log-level': { type: 'string', short: 'l' },
+      'log-format': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    false,
+  );
+  if (!parsed.ok) return usageError(parsed.error);
   const { values } = parsed;
   if (values.help) {
     process.stdout.write(DISCOVERY_USAGE);

@@ -3,7 +3,7 @@
 // (its columns, spacing, sort orders and -o json|yaml). The proxy is found through
 // the discovery server (deploy/NAME.NS, POD.NS, a node id) or named by its admin
 // address; the work is in src/ctl/.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { CtlError } from '../../ctl/errors.js';
 import { DEFAULT_DISCOVERY_ADDRESS, DISCOVERY_ADDRESS_ENV, discoveryAddress } from '../../ctl/http.js';
 import { parseOutputFormat } from '../../ctl/output.js';
@@ -86,36 +86,30 @@ function intFlag(name: string, raw: string | undefined): number | undefined {
 
 export async function proxyConfigCommand(argv: string[]): Promise<number> {
   const { args, verbose } = normalizeVerbose(argv);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        namespace: { type: 'string', short: 'n' },
-        'admin-address': { type: 'string' },
-        'discovery-address': { type: 'string' },
-        'xds-address': { type: 'string' },
-        file: { type: 'string', short: 'f' },
-        name: { type: 'string' },
-        port: { type: 'string' },
-        address: { type: 'string' },
-        type: { type: 'string' },
-        fqdn: { type: 'string' },
-        cluster: { type: 'string' },
-        subset: { type: 'string' },
-        direction: { type: 'string' },
-        status: { type: 'string' },
-        level: { type: 'string' },
-        reset: { type: 'boolean', short: 'r' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    return usageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      output: { type: 'string', short: 'o' },
+      namespace: { type: 'string', short: 'n' },
+      'admin-address': { type: 'string' },
+      'discovery-address': { type: 'string' },
+      'xds-address': { type: 'string' },
+      file: { type: 'string', short: 'f' },
+      name: { type: 'string' },
+      port: { type: 'string' },
+      address: { type: 'string' },
+      type: { type: 'string' },
+      fqdn: { type: 'string' },
+      cluster: { type: 'string' },
+      subset: { type: 'string' },
+      direction: { type: 'string' },
+      status: { type: 'string' },
+      level: { type: 'string' },
+      reset: { type: 'boolean', short: 'r' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  );
+  if (!parsed.ok) return usageError(parsed.error);
   const { values: v, positionals } = parsed;
   if (v.help) {
     process.stdout.write(PROXY_CONFIG_USAGE);

@@ -2,7 +2,7 @@
 // discovery server, like `istioctl proxy-status` (its 1.17 table, as the seeds show
 // it). With a proxy, compares that proxy's running config with what the discovery
 // server generated for it. The work is in src/ctl/.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { fetchConfigDump } from '../../ctl/admin_client.js';
 import { ConfigDump } from '../../ctl/config_dump.js';
 import { CtlError } from '../../ctl/errors.js';
@@ -56,23 +56,17 @@ async function compareOne(ref: string, namespace: string | undefined, address: s
 }
 
 export async function proxyStatusCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        namespace: { type: 'string', short: 'n' },
-        'discovery-address': { type: 'string' },
-        'xds-address': { type: 'string' },
-        'admin-address': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    return usageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      namespace: { type: 'string', short: 'n' },
+      'discovery-address': { type: 'string' },
+      'xds-address': { type: 'string' },
+      'admin-address': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  );
+  if (!parsed.ok) return usageError(parsed.error);
   const { values: v, positionals } = parsed;
   if (v.help) {
     process.stdout.write(PROXY_STATUS_USAGE);

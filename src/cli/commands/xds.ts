@@ -2,8 +2,8 @@
 // resources over ADS (SotW and delta) to every node that connects, the way Envoy's
 // "dynamic configuration from a control plane" sandbox does with go-control-plane,
 // but reading the resources from files it watches.
+import { parseCommandArgs } from '../args.js';
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ADS_PUSH_ORDER, SHORT_NAME } from '../../api/xds/resource_types.js';
 import { logger, logRegistry, normalizeLevel } from '../../common/logger.js';
 import type { Snapshot } from '../../discovery/xds/cache/snapshot.js';
@@ -47,26 +47,20 @@ const usageError = (message: string): number => {
 };
 
 export async function xdsCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        dir: { type: 'string', short: 'd' },
-        port: { type: 'string', short: 'p' },
-        address: { type: 'string' },
-        'status-port': { type: 'string' },
-        'status-address': { type: 'string' },
-        'log-level': { type: 'string', short: 'l' },
-        'log-format': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    return usageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      dir: { type: 'string', short: 'd' },
+      port: { type: 'string', short: 'p' },
+      address: { type: 'string' },
+      'status-port': { type: 'string' },
+      'status-address': { type: 'string' },
+      'log-level': { type: 'string', short: 'l' },
+      'log-format': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  );
+  if (!parsed.ok) return usageError(parsed.error);
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(XDS_USAGE);

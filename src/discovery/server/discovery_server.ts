@@ -23,7 +23,7 @@ import { BadRequestError } from '../xds/codec.js';
 import type { XdsMetricsSnapshot } from '../xds/metrics.js';
 import { XdsServer } from '../xds/server.js';
 import { PushDebouncer } from './debouncer.js';
-import { startDebugHttpServer, type DebugHttpServer } from './debug/http_server.js';
+import { startDebugHttpServer, type DebugHttpServer } from '../debug_http_server.js';
 import { renderMetrics } from './debug/prometheus.js';
 import { debugRoutes, type DebugSource } from './debug/routes.js';
 import { buildSyncz, discoveryIdentity, type SyncStatusEntry } from './debug/syncz.js';

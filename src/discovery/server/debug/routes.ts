@@ -1,7 +1,7 @@
 // Which page shows what, on the discovery server's debug port. The paths are
 // istiod's where istiod has one (/debug/syncz, /debug/config_dump?proxyID=,
 // /debug/configz, /debug/registryz, /ready, /metrics), so habits carry over.
-import type { DebugReply, DebugRoute } from './http_server.js';
+import type { DebugReply, DebugRoute } from '../../debug_http_server.js';
 
 export interface DebugSource {
   ready(): boolean;

@@ -1,7 +1,8 @@
-// The discovery server's debug and monitoring port (istiod splits these over 8080
-// and 15014; one port on 127.0.0.1 is enough here): JSON debug pages, /ready and
-// Prometheus /metrics. Handlers are plain functions of the query string so the
-// server decides what each page shows and this file only speaks HTTP.
+// The control planes' debug port: `skein discovery`'s (istiod splits this over 8080
+// and 15014; one port on 127.0.0.1 is enough here) and `skein xds serve`'s. JSON
+// debug pages, /ready and Prometheus /metrics. Handlers are plain functions of the
+// query string so each server decides what its pages show and this file only speaks
+// HTTP.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
