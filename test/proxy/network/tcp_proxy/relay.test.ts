@@ -141,7 +141,7 @@ weighted_clusters:
     const up = crypto.randomBytes(size);
     const upHash = crypto.createHash('sha256').update(up).digest('hex');
     let upstreamHash: Promise<string> | undefined;
-    // The upstream floods its 12 MB at once and hashes what it receives, reading slowly.
+    // The upstream floods its 12 MB at once and hashes what it receives, reading late and slowly.
     const upstream = await startServer((s) => {
       s.end(up);
       upstreamHash = new Promise((resolve) => {
@@ -152,6 +152,11 @@ weighted_clusters:
           setImmediate(() => s.resume());
         });
         s.on('end', () => resolve(h.digest('hex')));
+        // Not reading at all for a while fills the kernel's buffers whatever the
+        // machine's load, so the proxy's upstream writes must back up and it has to
+        // stop reading the downstream (reading slowly alone did not always do that).
+        s.pause();
+        setTimeout(() => s.resume(), 300);
       });
     });
     try {
